@@ -1,0 +1,96 @@
+/**
+ * Audits as declared fixtures (part 2 derives them from a fleet): an audit task with its checks and,
+ * per check, the findings, either listed or from a lazy source.
+ */
+import type { AuditCheckRunStatus, AuditTaskStatus, AuditTaskType } from '@aws-sdk/client-iot';
+import { checkCatalogue } from '#lib/catalogue';
+import { type CheckFindings, findingsFromArray, type StoredFinding } from './findings.ts';
+
+/** A finding as a fixture declares it; omitted fields are filled from the check catalogue. */
+export type FindingFixture = Partial<Omit<StoredFinding, 'nonCompliantResource'>> &
+  Pick<StoredFinding, 'nonCompliantResource'>;
+
+export interface CheckFixture {
+  readonly findings?: readonly FindingFixture[] | CheckFindings;
+  readonly totalResourcesCount?: number;
+  /** Defaults to COMPLETED_NON_COMPLIANT with findings, COMPLETED_COMPLIANT without. */
+  readonly checkRunStatus?: AuditCheckRunStatus;
+  readonly errorCode?: 'INSUFFICIENT_PERMISSIONS' | 'AUDIT_CHECK_DISABLED';
+  readonly message?: string;
+}
+
+export interface AuditFixture {
+  readonly taskId: string;
+  readonly taskType?: AuditTaskType;
+  readonly taskStatus?: AuditTaskStatus;
+  readonly scheduledAuditName?: string;
+  /** Epoch ms; defaults to the clock's now when added. */
+  readonly taskStartTime?: number;
+  readonly checks: Readonly<Record<string, CheckFixture>>;
+}
+
+export interface AuditCheck {
+  readonly checkName: string;
+  readonly findings: CheckFindings;
+  readonly totalResourcesCount: number;
+  readonly checkRunStatus: AuditCheckRunStatus;
+  readonly errorCode?: string;
+  readonly message?: string;
+}
+
+export interface Audit {
+  readonly taskId: string;
+  readonly taskType: AuditTaskType;
+  readonly taskStatus: AuditTaskStatus;
+  readonly scheduledAuditName?: string;
+  readonly taskStartTime: number;
+  readonly checks: readonly AuditCheck[];
+}
+
+export function auditFromFixture(fixture: AuditFixture, nowMs: number): Audit {
+  const checks = Object.entries(fixture.checks).map(([checkName, check]): AuditCheck => {
+    const findings = isSource(check.findings)
+      ? check.findings
+      : findingsFromArray(
+          (check.findings ?? []).map((f, i) => completeFinding(fixture.taskId, checkName, f, i)),
+        );
+    return {
+      checkName,
+      findings,
+      totalResourcesCount: check.totalResourcesCount ?? Math.max(findings.count, 1),
+      checkRunStatus:
+        check.checkRunStatus ?? (findings.count > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT'),
+      ...(check.errorCode && { errorCode: check.errorCode }),
+      ...(check.message && { message: check.message }),
+    };
+  });
+  return {
+    taskId: fixture.taskId,
+    taskType:
+      fixture.taskType ?? (fixture.scheduledAuditName ? 'SCHEDULED_AUDIT_TASK' : 'ON_DEMAND_AUDIT_TASK'),
+    taskStatus: fixture.taskStatus ?? 'COMPLETED',
+    ...(fixture.scheduledAuditName && { scheduledAuditName: fixture.scheduledAuditName }),
+    taskStartTime: fixture.taskStartTime ?? nowMs,
+    checks,
+  };
+}
+
+function isSource(findings: CheckFixture['findings']): findings is CheckFindings {
+  return findings !== undefined && !Array.isArray(findings);
+}
+
+function completeFinding(
+  auditId: string,
+  checkName: string,
+  fixture: FindingFixture,
+  index: number,
+): StoredFinding {
+  const check = checkCatalogue.get(checkName);
+  return {
+    ...fixture,
+    findingId: fixture.findingId ?? `${auditId}-${checkName.toLowerCase().replaceAll('_', '-')}-${index + 1}`,
+    checkName,
+    severity: fixture.severity ?? check?.severity ?? 'LOW',
+    reasonForNonComplianceCode: fixture.reasonForNonComplianceCode ?? check?.reasonCodes[0] ?? 'UNKNOWN',
+  };
+}

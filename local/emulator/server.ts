@@ -1,0 +1,84 @@
+/**
+ * The HTTP face of the emulator: route by the model, parse and validate by the model, call the
+ * service, answer restJson1 (200 + JSON, or the error's model status + `x-amzn-ErrorType`).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { parseInput, serialiseOutput } from './codec.ts';
+import { ServiceError } from './errors.ts';
+import type { ServiceModel } from './model.ts';
+import { operationHandlers } from './operations.ts';
+import { Router } from './router.ts';
+import type { DeviceDefenderService } from './service.ts';
+import { applyDefaults, validateInput } from './validator.ts';
+
+export function createEmulatorServer(model: ServiceModel, service: DeviceDefenderService): Server {
+  const router = new Router(model.operations);
+  return createServer((request, response) => {
+    readBody(request)
+      .then((body) => answer(model, router, service, request, body))
+      .catch((error: unknown) => ({ status: 500, error: internalFailure(error) }))
+      .then((reply) => send(response, reply));
+  });
+}
+
+type Reply = { status: number; body: unknown } | { status: number; error: ServiceError };
+
+function answer(
+  model: ServiceModel,
+  router: Router,
+  service: DeviceDefenderService,
+  request: IncomingMessage,
+  body: string,
+): Reply {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const match = router.match(request.method ?? 'GET', url.pathname);
+  if (!match) {
+    const error = new ServiceError(
+      'UnknownOperationException',
+      `No operation at ${request.method} ${url.pathname}`,
+    );
+    return { status: 404, error };
+  }
+  const { operation } = match;
+  try {
+    const input = parseInput(model, operation, { labels: match.labels, query: url.searchParams, body });
+    validateInput(model, operation.input, input);
+    applyDefaults(model, operation.input, input);
+    const handler = operationHandlers[operation.name];
+    if (!handler) throw new ServiceError('InternalFailureException', `${operation.name} is not emulated`);
+    const output = handler(service, input as never);
+    return { status: operation.http.code, body: serialiseOutput(model, operation.output, output) };
+  } catch (error) {
+    if (!(error instanceof ServiceError)) return { status: 500, error: internalFailure(error) };
+    return { status: model.errorStatus(error.type), error };
+  }
+}
+
+function internalFailure(error: unknown): ServiceError {
+  return new ServiceError('InternalFailureException', error instanceof Error ? error.message : String(error));
+}
+
+function send(response: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+  };
+  let payload: unknown;
+  if ('error' in reply) {
+    headers['x-amzn-errortype'] = reply.error.type;
+    payload = { message: reply.error.message, ...reply.error.members };
+  } else {
+    payload = reply.body ?? {};
+  }
+  response.writeHead(reply.status, headers).end(JSON.stringify(payload));
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
