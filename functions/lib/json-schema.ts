@@ -35,7 +35,14 @@ export type JsonSchema =
       maxLength?: number;
       description?: string;
     }
-  | { type: 'integer' | 'number'; minimum?: number; maximum?: number; description?: string }
+  | {
+      type: 'integer' | 'number';
+      enum?: readonly number[];
+      minimum?: number;
+      maximum?: number;
+      exclusiveMinimum?: number;
+      description?: string;
+    }
   | { type: 'boolean'; description?: string };
 
 export interface ValidationIssue {
@@ -149,6 +156,10 @@ function collect(schema: JsonSchema, value: unknown, path: string, issues: Valid
     case 'integer':
     case 'number': {
       const number = value as number;
+      if (schema.enum && !schema.enum.includes(number))
+        report(`${number} is not valid; expected ${schema.enum.join(' or ')}`);
+      if (schema.exclusiveMinimum !== undefined && number <= schema.exclusiveMinimum)
+        report(`expected more than ${schema.exclusiveMinimum}, got ${number}`);
       if (schema.minimum !== undefined && number < schema.minimum)
         report(`expected at least ${schema.minimum}, got ${number}`);
       if (schema.maximum !== undefined && number > schema.maximum)

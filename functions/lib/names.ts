@@ -1,0 +1,34 @@
+/**
+ * One name for everything a remediation run creates (DESIGN "Names and idempotency"): the execution
+ * name, the mitigation task id and the client request token are all `<mode>-<auditTaskId>`, with
+ * `-r<n>` for an operator's re-run n. A duplicate delivery therefore meets the same name and is a
+ * no-op, a dry run never blocks a later enforce run, and a retried start is safe.
+ */
+import type { EffectiveMode } from './switch.js';
+
+/** Limits of the three places the name goes (reference 2.3; Step Functions execution names: 1-80). */
+export const NAME_LIMITS = {
+  executionName: { pattern: /^[a-zA-Z0-9_-]{1,80}$/ },
+  mitigationTaskId: { pattern: /^[a-zA-Z0-9_-]{1,128}$/ },
+  clientRequestToken: { pattern: /^[a-zA-Z0-9_-]{1,64}$/ },
+} as const;
+
+/** Keeps `enf-<40 characters>-r<n>` within the token's 64 characters. */
+export const MAX_RERUN = 999_999;
+
+export interface RunNames {
+  readonly executionName: string;
+  readonly mitigationTaskId: string;
+  readonly clientRequestToken: string;
+}
+
+const MODE_PREFIX: Record<EffectiveMode, string> = { 'dry-run': 'dry', enforce: 'enf' };
+
+export function runName(mode: EffectiveMode, auditTaskId: string, rerun?: number): string {
+  return `${MODE_PREFIX[mode]}-${auditTaskId}${rerun === undefined ? '' : `-r${rerun}`}`;
+}
+
+export function runNames(mode: EffectiveMode, auditTaskId: string, rerun?: number): RunNames {
+  const name = runName(mode, auditTaskId, rerun);
+  return { executionName: name, mitigationTaskId: name, clientRequestToken: name };
+}

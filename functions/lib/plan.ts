@@ -1,0 +1,231 @@
+/**
+ * The remediation planner: a completed audit + the policy + the runtime switch -> one mitigation
+ * plan, or a typed "nothing to do". Pure and deterministic; the plan's size depends on the number of
+ * checks, never on the number of findings.
+ */
+import type { Audit, AuditCheckResult } from './audit.js';
+import { checkCatalogue } from './catalogue.js';
+import { MAX_RERUN, type RunNames, runNames } from './names.js';
+import { effectiveCaps, type Policy, type PolicyMode, type PolicyRule, policyDigest } from './policy.js';
+import { decideMode, type EffectiveMode, iso, type RuntimeSwitch } from './switch.js';
+
+export type SkipReason =
+  | 'unknown-check'
+  | 'not-in-policy'
+  | 'rule-disabled'
+  | 'not-non-compliant'
+  | 'no-findings'
+  | 'all-suppressed';
+export type HoldReason = 'above-max-findings' | 'above-max-percent';
+
+interface DecisionBase {
+  readonly checkName: string;
+  readonly nonCompliantResourcesCount: number;
+  readonly totalResourcesCount: number;
+  readonly suppressedNonCompliantResourcesCount?: number;
+  /** Why, for a person reading the report. */
+  readonly detail: string;
+}
+
+export type CheckDecision =
+  // A mitigated check's reason codes and actions are in the plan's target and actions mapping.
+  | (DecisionBase & { readonly outcome: 'mitigate' })
+  | (DecisionBase & { readonly outcome: 'skip'; readonly reason: SkipReason })
+  | (DecisionBase & {
+      readonly outcome: 'hold-back';
+      readonly reason: HoldReason;
+      readonly actions: readonly string[];
+    });
+
+export interface ModeRecord {
+  readonly effective: EffectiveMode;
+  readonly policy: PolicyMode;
+  readonly switch: { readonly value: string; readonly lastModified: string };
+  readonly reason: string;
+}
+
+export interface MitigationTarget {
+  readonly auditTaskId: string;
+  readonly auditCheckToReasonCodeFilter: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface RemediationPlan {
+  readonly kind: 'plan';
+  readonly auditTaskId: string;
+  readonly accountId?: string;
+  readonly auditStartTime: string;
+  readonly mode: ModeRecord;
+  readonly names: RunNames;
+  readonly rerun?: number;
+  readonly target: MitigationTarget;
+  readonly auditCheckToActionsMapping: Readonly<Record<string, readonly string[]>>;
+  readonly decisions: readonly CheckDecision[];
+  readonly policyDigest: string;
+  readonly summary: {
+    readonly checksToMitigate: number;
+    readonly findingsToMitigate: number;
+    readonly checksHeldBack: number;
+    readonly checksSkipped: number;
+  };
+}
+
+export type NothingToDoReason = 'audit-not-completed' | 'paused' | 'no-check-to-mitigate' | 'invalid-rerun';
+
+export interface NothingToDo {
+  readonly kind: 'nothing-to-do';
+  readonly auditTaskId: string;
+  readonly reason: NothingToDoReason;
+  readonly detail: string;
+  readonly decisions: readonly CheckDecision[];
+  readonly policyDigest: string;
+}
+
+export interface PlanOptions {
+  /** An operator's re-run number (1, 2, ...): a new name, and enforcement regardless of the audit's age. */
+  readonly rerun?: number;
+  /** Prefix of the deployed mitigation action names (the stack name): `<prefix>-<policy name>`. */
+  readonly actionNamePrefix?: string;
+}
+
+export function planRemediation(
+  audit: Audit,
+  policy: Policy,
+  runtimeSwitch: RuntimeSwitch,
+  options: PlanOptions = {},
+): RemediationPlan | NothingToDo {
+  const digest = policyDigest(policy);
+  const nothing = (
+    reason: NothingToDoReason,
+    detail: string,
+    decisions: readonly CheckDecision[] = [],
+  ): NothingToDo => ({
+    kind: 'nothing-to-do',
+    auditTaskId: audit.auditTaskId,
+    reason,
+    detail,
+    decisions,
+    policyDigest: digest,
+  });
+
+  const { rerun } = options;
+  if (rerun !== undefined && !(Number.isSafeInteger(rerun) && rerun >= 1 && rerun <= MAX_RERUN))
+    return nothing(
+      'invalid-rerun',
+      `the re-run number must be an integer from 1 to ${MAX_RERUN}, got ${rerun}`,
+    );
+  if (audit.taskStatus !== 'COMPLETED')
+    return nothing(
+      'audit-not-completed',
+      `the audit ended ${audit.taskStatus}; only completed audits are remediated`,
+    );
+
+  const policyMode = policy.mode ?? 'dry-run';
+  const mode = decideMode(policyMode, runtimeSwitch, audit.taskStartTime, rerun !== undefined);
+  if (mode.paused) return nothing('paused', `${mode.reason}; nothing is planned`);
+
+  const resolveName = (name: string) =>
+    options.actionNamePrefix ? `${options.actionNamePrefix}-${name}` : name;
+  const decisions = audit.checks.map((check) => decide(check, policy, resolveName));
+  const toMitigate = decisions.filter((d) => d.outcome === 'mitigate');
+  if (toMitigate.length === 0)
+    return nothing('no-check-to-mitigate', 'no check of this audit is to be mitigated', decisions);
+  // Every mitigated check has exactly one rule: decide() found it.
+  const ruleFor = (checkName: string) => policy.rules.find((rule) => rule.check === checkName)!;
+
+  return {
+    kind: 'plan',
+    auditTaskId: audit.auditTaskId,
+    ...(audit.accountId === undefined ? {} : { accountId: audit.accountId }),
+    auditStartTime: iso(audit.taskStartTime),
+    mode: {
+      effective: mode.effective,
+      policy: policyMode,
+      switch: { value: runtimeSwitch.value, lastModified: iso(runtimeSwitch.lastModified) },
+      reason: mode.reason,
+    },
+    names: runNames(mode.effective, audit.auditTaskId, rerun),
+    ...(rerun === undefined ? {} : { rerun }),
+    target: {
+      auditTaskId: audit.auditTaskId,
+      auditCheckToReasonCodeFilter: Object.fromEntries(
+        toMitigate.map((d) => [
+          d.checkName,
+          ruleFor(d.checkName).reasonCodes ?? checkCatalogue.get(d.checkName)!.reasonCodes,
+        ]),
+      ),
+    },
+    auditCheckToActionsMapping: Object.fromEntries(
+      toMitigate.map((d) => [d.checkName, ruleFor(d.checkName).actions.map(resolveName)]),
+    ),
+    decisions,
+    policyDigest: digest,
+    summary: {
+      checksToMitigate: toMitigate.length,
+      findingsToMitigate: toMitigate.reduce((sum, d) => sum + mitigable(d), 0),
+      checksHeldBack: decisions.filter((d) => d.outcome === 'hold-back').length,
+      checksSkipped: decisions.filter((d) => d.outcome === 'skip').length,
+    },
+  };
+}
+
+/** Non-compliant resources that are not suppressed: suppressed findings are never mitigated. */
+function mitigable(check: Omit<DecisionBase, 'detail'>): number {
+  return Math.max(0, check.nonCompliantResourcesCount - (check.suppressedNonCompliantResourcesCount ?? 0));
+}
+
+function decide(
+  check: AuditCheckResult,
+  policy: Policy,
+  resolveName: (name: string) => string,
+): CheckDecision {
+  const base: Omit<DecisionBase, 'detail'> = {
+    checkName: check.checkName,
+    nonCompliantResourcesCount: check.nonCompliantResourcesCount,
+    totalResourcesCount: check.totalResourcesCount,
+    ...(check.suppressedNonCompliantResourcesCount === undefined
+      ? {}
+      : { suppressedNonCompliantResourcesCount: check.suppressedNonCompliantResourcesCount }),
+  };
+  const skip = (reason: SkipReason, detail: string): CheckDecision => ({
+    ...base,
+    outcome: 'skip',
+    reason,
+    detail,
+  });
+
+  const catalogued = checkCatalogue.get(check.checkName);
+  if (!check.known || !catalogued)
+    return skip('unknown-check', 'the check is not in the catalogue; never acted on');
+  const rule: PolicyRule | undefined = policy.rules.find((r) => r.check === check.checkName);
+  if (!rule) return skip('not-in-policy', 'the policy has no rule for this check');
+  if (rule.enabled === false) return skip('rule-disabled', 'the rule is disabled');
+  if (check.checkRunStatus !== 'COMPLETED_NON_COMPLIANT')
+    return skip('not-non-compliant', `the check ran ${check.checkRunStatus}`);
+  if (check.nonCompliantResourcesCount === 0) return skip('no-findings', 'no non-compliant resources');
+  if (mitigable(check) === 0) return skip('all-suppressed', 'every non-compliant resource is suppressed');
+
+  const actions = rule.actions.map(resolveName);
+  const caps = effectiveCaps(policy, rule);
+  // Caps count every non-compliant resource, suppressed or not: holding back is the safe side.
+  const count = check.nonCompliantResourcesCount;
+  if (caps.maxFindings !== undefined && count > caps.maxFindings)
+    return {
+      ...base,
+      outcome: 'hold-back',
+      reason: 'above-max-findings',
+      actions,
+      detail: `${count} non-compliant resources exceed maxFindings ${caps.maxFindings}`,
+    };
+  if (caps.maxPercent !== undefined && count * 100 > caps.maxPercent * check.totalResourcesCount) {
+    const percent =
+      check.totalResourcesCount > 0 ? ((count * 100) / check.totalResourcesCount).toFixed(2) : 'all';
+    return {
+      ...base,
+      outcome: 'hold-back',
+      reason: 'above-max-percent',
+      actions,
+      detail: `${count} of ${check.totalResourcesCount} resources (${percent} %) exceed maxPercent ${caps.maxPercent}`,
+    };
+  }
+  return { ...base, outcome: 'mitigate', detail: `${mitigable(check)} non-compliant resources to mitigate` };
+}

@@ -1,0 +1,23 @@
+/**
+ * Build step: validates `config/default-policy.yaml` and writes `config/default-policy.json` (what the
+ * planner Lambda bundles) and `config/policy.schema.json` (for editors). A test keeps both in sync.
+ */
+import { writeFileSync } from 'node:fs';
+import { formatIssue } from '#lib/json-schema';
+import { policyJsonSchemaDocument } from '#lib/policy';
+import { DEFAULT_POLICY_YAML, readPolicyFile } from '../local/policy-file.ts';
+
+const result = readPolicyFile(DEFAULT_POLICY_YAML);
+if (!result.ok) {
+  for (const issue of result.issues) console.error(formatIssue(issue));
+  process.exit(2);
+}
+writeFileSync(
+  new URL('../config/default-policy.json', import.meta.url),
+  `${JSON.stringify(result.policy, null, 2)}\n`,
+);
+writeFileSync(
+  new URL('../config/policy.schema.json', import.meta.url),
+  `${JSON.stringify(policyJsonSchemaDocument(), null, 2)}\n`,
+);
+console.log('config/default-policy.json and config/policy.schema.json written');
