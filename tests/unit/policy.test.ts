@@ -155,21 +155,15 @@ describe('parsePolicy fails closed, naming the path and what would be valid', ()
         { check: 'NOT_A_CHECK', actions: [] },
       ],
     };
-    expect(errorsOf(policy)).toEqual(
-      [
-        'rules[2].check: "NOT_A_CHECK" is not valid; expected one of ' + expect.any(String),
-        'rules[2].actions: expected at least 1 items, got 0',
-        'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
-        'rules[1].reasonCodes[0]: "NOPE" is not a reason code of LOGGING_DISABLED_CHECK; expected one of LOGGING_DISABLED',
-        'rules[1].actions[0]: Deactivate is a UPDATE_DEVICE_CERTIFICATE action, which LOGGING_DISABLED_CHECK does not allow; allowed types: PUBLISH_FINDING_TO_SNS, ENABLE_IOT_LOGGING',
-        'rules[1].actions[1]: "Missing" is not declared in actions; expected one of Publish, Deactivate',
-        'rules[1]: LOGGING_DISABLED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
-      ].map((e, i) =>
-        i === 0
-          ? expect.stringMatching(/^rules\[2\]\.check: "NOT_A_CHECK" is not valid; expected one of /)
-          : e,
-      ),
-    );
+    expect(errorsOf(policy)).toEqual([
+      expect.stringMatching(/^rules\[2\]\.check: "NOT_A_CHECK" is not valid; expected one of /),
+      'rules[2].actions: expected at least 1 items, got 0',
+      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+      'rules[1].reasonCodes[0]: "NOPE" is not a reason code of LOGGING_DISABLED_CHECK; expected one of LOGGING_DISABLED',
+      'rules[1].actions[0]: Deactivate is a UPDATE_DEVICE_CERTIFICATE action, which LOGGING_DISABLED_CHECK does not allow; allowed types: PUBLISH_FINDING_TO_SNS, ENABLE_IOT_LOGGING',
+      'rules[1].actions[1]: "Missing" is not declared in actions; expected one of Publish, Deactivate',
+      'rules[1]: LOGGING_DISABLED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+    ]);
   });
 
   it('says when no action is declared at all', () => {
