@@ -1,0 +1,119 @@
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+/** A state machine definition as plain JSON, before it is handed to aws-local-stepfunctions. */
+export type Definition = Record<string, unknown> & { StartAt: string; States: Record<string, State> };
+export type State = Record<string, unknown> & { Type: string };
+
+/** The resource of a Wait state rewritten to run on the virtual clock (see `prepareDefinition`). */
+export const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::local:wait';
+
+/** The longest timer Node accepts, in seconds: task timeouts never fire in virtual time (tasks take none). */
+const NEVER_SECONDS = 2_147_483;
+
+export interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+}
+
+export interface TaskState {
+  readonly resource: string;
+  readonly retriers: readonly Retrier[];
+}
+
+export interface PreparedDefinition {
+  /** The definition aws-local-stepfunctions runs: Waits rewritten, task timeouts neutralised. */
+  readonly runnable: StateMachineDefinition;
+  /** Task states (at any depth, rewritten Waits included) by name. */
+  readonly tasks: ReadonlyMap<string, TaskState>;
+  /** States whose Retry pauses the runner spends in virtual time instead of aws-local-stepfunctions. */
+  readonly retryingStates: readonly string[];
+  /** The type of every state (at any depth) as written, so that history counts a rewritten Wait as a Wait. */
+  readonly stateTypes: ReadonlyMap<string, string>;
+  /** The execution timeout, enforced in virtual time by the runner. */
+  readonly timeoutSeconds: number | undefined;
+}
+
+/** Fills `${Name}` placeholders as CloudFormation's DefinitionSubstitutions do; a missing one is an error. */
+export function substitute(definitionText: string, substitutions: Readonly<Record<string, string>>): string {
+  return definitionText.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`DefinitionSubstitutions has no value for \${${name}}`);
+    return JSON.stringify(value).slice(1, -1);
+  });
+}
+
+/**
+ * Validates the definition as aws-local-stepfunctions does, then rewrites it so that it runs in virtual
+ * time: each Wait state becomes a Task served by a local handler that sleeps on the shared clock.
+ * Its Parameters carry the wait's Seconds/Timestamp (or the `.$` path, resolved by the engine against
+ * the effective input, as for a Wait) and the effective input itself, which the handler returns
+ * unchanged, so InputPath and OutputPath keep their Wait semantics.
+ */
+export function prepareDefinition(definition: Definition): PreparedDefinition {
+  new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+  const runnable = structuredClone(definition);
+  const tasks = new Map<string, TaskState>();
+  const retryingStates: string[] = [];
+  const stateTypes = new Map<string, string>();
+  const timeoutSeconds = typeof runnable.TimeoutSeconds === 'number' ? runnable.TimeoutSeconds : undefined;
+  delete runnable.TimeoutSeconds;
+  forEachState(runnable, (name, state, states) => {
+    stateTypes.set(name, state.Type);
+    if (Array.isArray(state.Retry)) retryingStates.push(name);
+    if (state.Type === 'Wait') {
+      states[name] = waitAsTask(state);
+      tasks.set(name, { resource: LOCAL_WAIT_RESOURCE, retriers: [] });
+    } else if (state.Type === 'Task') {
+      tasks.set(name, {
+        resource: String(state.Resource),
+        retriers: (state.Retry as Retrier[] | undefined) ?? [],
+      });
+      delete state.TimeoutSecondsPath;
+      delete state.HeartbeatSeconds;
+      delete state.HeartbeatSecondsPath;
+      state.TimeoutSeconds = NEVER_SECONDS;
+    }
+  });
+  return {
+    runnable: runnable as unknown as StateMachineDefinition,
+    tasks,
+    retryingStates,
+    stateTypes,
+    timeoutSeconds,
+  };
+}
+
+function waitAsTask(wait: State): State {
+  const { Type: _type, Seconds, SecondsPath, Timestamp, TimestampPath, ...transitions } = wait;
+  const parameters: Record<string, unknown> = { 'input.$': '$' };
+  if (Seconds !== undefined) parameters.seconds = Seconds;
+  if (SecondsPath !== undefined) parameters['seconds.$'] = SecondsPath;
+  if (Timestamp !== undefined) parameters.timestamp = Timestamp;
+  if (TimestampPath !== undefined) parameters['timestamp.$'] = TimestampPath;
+  return {
+    ...transitions,
+    Type: 'Task',
+    Resource: LOCAL_WAIT_RESOURCE,
+    Parameters: parameters,
+    TimeoutSeconds: NEVER_SECONDS,
+  };
+}
+
+type StateVisitor = (name: string, state: State, states: Record<string, State>) => void;
+
+function forEachState(machine: { States: Record<string, State> }, visit: StateVisitor): void {
+  for (const [name, state] of Object.entries(machine.States)) {
+    visit(name, state, machine.States);
+    for (const nested of nestedMachines(state)) forEachState(nested, visit);
+  }
+}
+
+function nestedMachines(state: State): { States: Record<string, State> }[] {
+  if (state.Type === 'Parallel') return state.Branches as { States: Record<string, State> }[];
+  if (state.Type === 'Map')
+    return [(state.ItemProcessor ?? state.Iterator) as { States: Record<string, State> }];
+  return [];
+}

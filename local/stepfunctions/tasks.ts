@@ -1,0 +1,64 @@
+import type { IoTClient } from '@aws-sdk/client-iot';
+import type { TaskHistoryKind } from './history.ts';
+import { iotTask } from './iot-task.ts';
+import { invokeLambda, invokeLambdaIntegration, type LambdaHandlers } from './lambda-task.ts';
+import type { SdkShapes } from './sdk-shapes.ts';
+import { publishToSns, type SnsMessage } from './sns-task.ts';
+import { getSsmParameter } from './ssm-task.ts';
+
+/** What the runner lends to the task resources it serves. */
+export interface TaskServices {
+  readonly iotClient: IoTClient;
+  readonly iotShapes: SdkShapes;
+  readonly lambdas: LambdaHandlers;
+  readonly ssmParameters: ReadonlyMap<string, string>;
+  readonly recordSnsMessage: (message: SnsMessage) => void;
+  readonly now: () => number;
+}
+
+export interface ServedTask {
+  /** Which history events each attempt records. */
+  readonly historyKind: TaskHistoryKind;
+  run(parameters: unknown, executionArn: string): Promise<unknown>;
+}
+
+const IOT = /^arn:[\w-]+:states:::aws-sdk:iot:(\w+)$/;
+const SSM_GET_PARAMETER = /^arn:[\w-]+:states:::aws-sdk:ssm:getParameter$/;
+const LAMBDA_INVOKE = /^arn:[\w-]+:states:::lambda:invoke$/;
+const LAMBDA_FUNCTION = /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;
+const SNS_PUBLISH = /^arn:[\w-]+:states:::sns:publish$/;
+
+/** Chooses how a Task state's Resource is served; a resource the runner cannot serve is an error up front. */
+export function serveResource(resource: string, services: TaskServices): ServedTask {
+  const iotAction = IOT.exec(resource)?.[1];
+  if (iotAction !== undefined) {
+    const call = iotTask(services.iotClient, services.iotShapes, iotAction);
+    return { historyKind: 'Task', run: (parameters) => call(parameters) };
+  }
+  if (SSM_GET_PARAMETER.test(resource)) {
+    return {
+      historyKind: 'Task',
+      run: async (parameters) => getSsmParameter(services.ssmParameters, parameters),
+    };
+  }
+  if (LAMBDA_INVOKE.test(resource)) {
+    return {
+      historyKind: 'Task',
+      run: (parameters) => invokeLambdaIntegration(services.lambdas, parameters),
+    };
+  }
+  if (LAMBDA_FUNCTION.test(resource)) {
+    return {
+      historyKind: 'LambdaFunction',
+      run: (payload) => invokeLambda(services.lambdas, resource, payload),
+    };
+  }
+  if (SNS_PUBLISH.test(resource)) {
+    return {
+      historyKind: 'Task',
+      run: async (parameters, executionArn) =>
+        publishToSns(parameters, services.recordSnsMessage, { executionArn, nowMs: services.now() }),
+    };
+  }
+  throw new Error(`the local runner cannot serve the Task resource ${resource}`);
+}
