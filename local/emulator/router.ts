@@ -57,8 +57,19 @@ function matchSegments(
     if ('literal' in segment) {
       if (segment.literal !== part) return undefined;
     } else {
-      labels[segment.label] = decodeURIComponent(part);
+      const value = decodeLabel(part);
+      if (value === undefined) return undefined;
+      labels[segment.label] = value;
     }
   }
   return labels;
+}
+
+/** A malformed percent-encoding matches no route rather than failing the server. */
+function decodeLabel(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
 }

@@ -285,7 +285,8 @@ export class DeviceDefenderService {
     const task = this.#task(input.taskId!);
     const now = this.#clock.now();
     const endMs = task.endMs(now);
-    const actionNames = new Set(Object.values(task.auditCheckToActionsMapping).flat());
+    // Each action once, even when several checks use it.
+    const actions = new Map(task.work.flatMap((w) => w.actions).map((a) => [a.actionName, a]));
     return {
       taskStatus: task.status(now),
       startTime: new Date(task.startMs),
@@ -293,15 +294,12 @@ export class DeviceDefenderService {
       taskStatistics: task.statistics(now),
       target: task.target,
       auditCheckToActionsMapping: task.auditCheckToActionsMapping,
-      actionsDefinition: task.work
-        .flatMap((w) => w.actions)
-        .filter((a) => actionNames.delete(a.actionName))
-        .map((a) => ({
-          name: a.actionName,
-          id: a.actionId,
-          roleArn: a.roleArn,
-          actionParams: a.actionParams,
-        })),
+      actionsDefinition: [...actions.values()].map((a) => ({
+        name: a.actionName,
+        id: a.actionId,
+        roleArn: a.roleArn,
+        actionParams: a.actionParams,
+      })),
     };
   }
 

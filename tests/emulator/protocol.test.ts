@@ -29,6 +29,8 @@ describe('restJson1 from the model', () => {
     });
     const unknown = await raw(emulator.endpoint, 'DELETE', '/audit/mitigationactions/tasks/x');
     expect(unknown).toMatchObject({ status: 404, type: 'UnknownOperationException' });
+    const malformed = await raw(emulator.endpoint, 'GET', '/audit/tasks/%E0%A4%A');
+    expect(malformed).toMatchObject({ status: 404, type: 'UnknownOperationException' });
   });
 
   it('reads body timestamps as epoch seconds and query timestamps as RFC 3339', async () => {
