@@ -53,7 +53,7 @@ export function substitute(definitionText: string, substitutions: Readonly<Recor
  * unchanged, so InputPath and OutputPath keep their Wait semantics.
  */
 export function prepareDefinition(definition: Definition): PreparedDefinition {
-  new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+  validate(definition);
   const runnable = structuredClone(definition);
   const tasks = new Map<string, TaskState>();
   const retryingStates: string[] = [];
@@ -84,6 +84,16 @@ export function prepareDefinition(definition: Definition): PreparedDefinition {
     stateTypes,
     timeoutSeconds,
   };
+}
+
+// Validation compiles JSON schemas (a few hundred ms), so each distinct definition is checked once.
+const validDefinitions = new Set<string>();
+
+function validate(definition: Definition): void {
+  const text = JSON.stringify(definition);
+  if (validDefinitions.has(text)) return;
+  new StateMachine(JSON.parse(text) as StateMachineDefinition);
+  validDefinitions.add(text);
 }
 
 function waitAsTask(wait: State): State {
