@@ -21,7 +21,7 @@ function newRunner(lambdas: Record<string, LambdaHandler> = {}, ssm = new Map<st
 }
 
 describe('Lambda tasks', () => {
-  it('serves lambda:invoke by function name from the substitutions, with the result shape SFN returns', async () => {
+  it('serves lambda:invoke from an ASL file by the function name substituted into it, shaped as SFN returns it', async () => {
     const seen: unknown[] = [];
     const { sfn } = newRunner({
       'report-remediation': async (event, context) => {
@@ -31,18 +31,7 @@ describe('Lambda tasks', () => {
     });
     const outcome = await sfn.startExecution({
       input: { taskId: 't1' },
-      definition: {
-        StartAt: 'Report',
-        States: {
-          Report: {
-            Type: 'Task',
-            Resource: 'arn:${Partition}:states:::lambda:invoke',
-            Parameters: { FunctionName: '${ReportFunctionArn}', 'Payload.$': '$' },
-            ResultSelector: { 'report.$': '$.Payload', 'status.$': '$.StatusCode' },
-            End: true,
-          },
-        },
-      },
+      definition: new URL('fixtures/report.asl.json', import.meta.url),
     }).result;
     expect(outcome.output).toEqual({ report: { reported: true }, status: 200 });
     expect(seen).toEqual([{ event: { taskId: 't1' }, functionName: 'report-remediation' }]);
@@ -60,7 +49,7 @@ describe('Lambda tasks', () => {
         States: {
           Report: {
             Type: 'Task',
-            Resource: '${ReportFunctionArn}',
+            Resource: REPORT_ARN,
             Catch: [{ ErrorEquals: ['ReportTooLarge'], Next: 'Fallback' }],
             End: true,
           },
@@ -139,7 +128,7 @@ describe('SNS and SSM tasks', () => {
       States: {
         Mode: {
           Type: 'Task',
-          Resource: 'arn:${Partition}:states:::aws-sdk:ssm:getParameter',
+          Resource: 'arn:aws:states:::aws-sdk:ssm:getParameter',
           Parameters: { 'Name.$': '$.name' },
           ResultSelector: { 'mode.$': '$.Parameter.Value' },
           Catch: [{ ErrorEquals: ['Ssm.ParameterNotFoundException'], Next: 'Missing' }],

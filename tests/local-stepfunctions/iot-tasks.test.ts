@@ -30,7 +30,7 @@ function newRunner() {
 
 const startTask = {
   Type: 'Task',
-  Resource: 'arn:${Partition}:states:::aws-sdk:iot:startAuditMitigationActionsTask',
+  Resource: 'arn:aws-us-gov:states:::aws-sdk:iot:startAuditMitigationActionsTask',
   Parameters: {
     'TaskId.$': '$.taskId',
     ClientRequestToken: 'dry-audit1',
