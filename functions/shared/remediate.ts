@@ -1,0 +1,132 @@
+/**
+ * The one path from "a completed audit" to "a Step Functions execution", shared by the planner (audit
+ * notifications) and the sweep (lost notifications, operator re-runs): load the policy, read the
+ * runtime switch, plan, start. Idempotent by name: a second start of the same plan is a counted no-op.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Audit } from '#lib/audit';
+import { formatIssue } from '#lib/json-schema';
+import { planRemediation } from '#lib/plan';
+import { type PolicyParseResult, parsePolicy } from '#lib/policy';
+import type { RuntimeSwitch } from '#lib/switch';
+import defaultPolicyDocument from '../../config/default-policy.json' with { type: 'json' };
+import { logger, metrics } from './observability.ts';
+
+// Created once per container, outside the handler; nothing here touches the network at init.
+export const sfn = new SFNClient({});
+export const ssm = new SSMClient({});
+
+/** A start whose startDate is older than this before our call was an earlier delivery's. */
+const CLOCK_SKEW_MS = 1_000;
+/** How long a policy read from SSM is cached (Powertools Parameters). */
+const POLICY_CACHE_SECONDS = 60;
+
+export type RemediationOutcome =
+  | {
+      readonly outcome: 'started';
+      readonly executionName: string;
+      readonly executionArn: string;
+      readonly mode: string;
+    }
+  | { readonly outcome: 'duplicate'; readonly executionName: string }
+  | { readonly outcome: 'nothing-to-do'; readonly reason: string; readonly detail: string }
+  | { readonly outcome: 'policy-invalid'; readonly errors: readonly string[] };
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** The policy: JSON from the SSM parameter when one is configured, else the bundled default. */
+export async function loadPolicy(): Promise<PolicyParseResult> {
+  const parameterName = process.env.POLICY_PARAMETER_NAME;
+  if (!parameterName) return parsePolicy(defaultPolicyDocument);
+  const text = await getParameter(parameterName, { maxAge: POLICY_CACHE_SECONDS });
+  if (text === undefined)
+    return { ok: false, issues: [{ path: parameterName, message: 'the policy parameter is empty' }] };
+  try {
+    return parsePolicy(JSON.parse(text));
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [
+        { path: parameterName, message: `the policy is not valid JSON (${(error as Error).message})` },
+      ],
+    };
+  }
+}
+
+/** The runtime switch, read fresh every time: its value and when it was last set. */
+export async function readRuntimeSwitch(): Promise<RuntimeSwitch> {
+  const { Parameter } = await ssm.send(
+    new GetParameterCommand({ Name: requiredEnv('SWITCH_PARAMETER_NAME') }),
+  );
+  return {
+    value: Parameter?.Value ?? '',
+    lastModified: Parameter?.LastModifiedDate?.getTime() ?? Number.NaN,
+  };
+}
+
+export async function remediate(audit: Audit, options: { rerun?: number } = {}): Promise<RemediationOutcome> {
+  const [policy, runtimeSwitch] = await Promise.all([loadPolicy(), readRuntimeSwitch()]);
+  if (!policy.ok) {
+    const errors = policy.issues.map(formatIssue);
+    logger.error('The remediation policy is invalid: nothing is started', { errors });
+    metrics.addMetric('PolicyInvalid', MetricUnit.Count, 1);
+    return { outcome: 'policy-invalid', errors };
+  }
+
+  const actionNamePrefix = process.env.ACTION_NAME_PREFIX;
+  const plan = planRemediation(audit, policy.policy, runtimeSwitch, {
+    ...options,
+    ...(actionNamePrefix ? { actionNamePrefix } : {}),
+  });
+  const heldBack = plan.decisions.filter((d) => d.outcome === 'hold-back');
+  if (heldBack.length > 0) {
+    metrics.addMetric('ChecksHeldBack', MetricUnit.Count, heldBack.length);
+    logger.warn('Checks held back by their caps', {
+      heldBack: heldBack.map((d) => `${d.checkName}: ${d.detail}`),
+    });
+  }
+  if (plan.kind === 'nothing-to-do') {
+    if (plan.reason === 'paused') metrics.addMetric('Paused', MetricUnit.Count, 1);
+    logger.info('Nothing to do', { reason: plan.reason, detail: plan.detail });
+    return { outcome: 'nothing-to-do', reason: plan.reason, detail: plan.detail };
+  }
+
+  const executionName = plan.names.executionName;
+  const callStartedAt = Date.now();
+  try {
+    const { executionArn, startDate } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
+        name: executionName,
+        input: JSON.stringify(plan),
+      }),
+    );
+    // Step Functions answers 200 with the original startDate to a same-name, same-input start while
+    // the first execution runs: that is an earlier delivery of this audit, not a new execution.
+    if (startDate && startDate.getTime() < callStartedAt - CLOCK_SKEW_MS) return duplicate(executionName);
+    metrics.addMetric('ExecutionsStarted', MetricUnit.Count, 1);
+    logger.info('Remediation started', {
+      executionName,
+      executionArn,
+      mode: plan.mode,
+      summary: plan.summary,
+    });
+    return { outcome: 'started', executionName, executionArn: executionArn ?? '', mode: plan.mode.effective };
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) return duplicate(executionName);
+    throw error;
+  }
+}
+
+function duplicate(executionName: string): RemediationOutcome {
+  metrics.addMetric('Duplicates', MetricUnit.Count, 1);
+  logger.info('Already handled: an execution of this name exists', { executionName });
+  return { outcome: 'duplicate', executionName };
+}

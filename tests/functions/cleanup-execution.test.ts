@@ -1,0 +1,137 @@
+import {
+  CancelAuditMitigationActionsTaskCommand,
+  DescribeAuditMitigationActionsTaskCommand,
+  InvalidRequestException,
+  IoTClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-iot';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cleanupNotice } from '#lib/execution-cleanup';
+import { handler } from '../../functions/cleanup-execution/index.ts';
+import { lambdaContext, STATE_MACHINE_ARN, setStackEnvironment } from './support.ts';
+
+const iot = mockClient(IoTClient);
+const sns = mockClient(SNSClient);
+
+const statusChange = (name: string, status: string, extra: Record<string, unknown> = {}) => ({
+  source: 'aws.states',
+  'detail-type': 'Step Functions Execution Status Change',
+  detail: {
+    executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`,
+    stateMachineArn: STATE_MACHINE_ARN,
+    name,
+    status,
+    startDate: 1_795_658_400_000,
+    stopDate: 1_795_744_800_000,
+    input: '{}',
+    output: null,
+    error: null,
+    cause: null,
+    ...extra,
+  },
+});
+const published = () => sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+const context = lambdaContext('cleanup-execution');
+
+beforeEach(() => {
+  iot.reset();
+  sns.reset();
+  setStackEnvironment();
+  sns.on(PublishCommand).resolves({ MessageId: 'm' });
+});
+
+describe('cleanup-execution', () => {
+  it('cancels a mitigation task still running after its execution timed out, and says so', async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'IN_PROGRESS' });
+    iot.on(CancelAuditMitigationActionsTaskCommand).resolves({});
+    const result = await handler(statusChange('enf-audit-1', 'TIMED_OUT'), context);
+    expect(result).toEqual({ outcome: 'canceled', notified: true });
+    expect(iot).toHaveReceivedCommandWith(CancelAuditMitigationActionsTaskCommand, { taskId: 'enf-audit-1' });
+    expect(published()).toEqual([
+      expect.objectContaining({
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:reports',
+        Subject: 'Remediation TIMED_OUT: enf-audit-1',
+        Message: expect.stringContaining('was still running and has been canceled'),
+      }),
+    ]);
+  });
+
+  it('leaves a finished task alone and notifies about an unexpected failure', async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'COMPLETED' });
+    const result = await handler(statusChange('enf-audit-2', 'ABORTED'), context);
+    expect(result).toEqual({ outcome: 'already-ended', notified: true });
+    expect(iot).not.toHaveReceivedCommand(CancelAuditMitigationActionsTaskCommand);
+    expect(published()[0]?.Message).toContain('had already ended; nothing was canceled');
+  });
+
+  it('stays quiet about failures the state machine already reported', async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'FAILED' });
+    const result = await handler(
+      statusChange('enf-audit-3', 'FAILED', { error: 'TaskFailed', cause: '2 findings failed' }),
+      context,
+    );
+    expect(result).toEqual({ outcome: 'already-ended', notified: false });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('knows a task that was never started', async () => {
+    iot
+      .on(DescribeAuditMitigationActionsTaskCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no task', $metadata: {} }));
+    const result = await handler(
+      statusChange('enf-audit-4', 'FAILED', { error: 'States.Runtime', cause: 'boom' }),
+      context,
+    );
+    expect(result).toEqual({ outcome: 'never-started', notified: true });
+    expect(published()[0]?.Message).toMatch(
+      /No mitigation task had been started\.\nError: States\.Runtime\nCause: boom/,
+    );
+  });
+
+  it('treats a cancel that loses the race with completion as already ended', async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'IN_PROGRESS' });
+    iot
+      .on(CancelAuditMitigationActionsTaskCommand)
+      .rejects(new InvalidRequestException({ message: 'not in progress', $metadata: {} }));
+    expect(await handler(statusChange('enf-audit-5', 'TIMED_OUT'), context)).toEqual({
+      outcome: 'already-ended',
+      notified: true,
+    });
+  });
+
+  it('does not look for a task behind a dry run', async () => {
+    const result = await handler(statusChange('dry-audit-6', 'ABORTED'), context);
+    expect(result).toEqual({ outcome: 'not-applicable', notified: true });
+    expect(iot).not.toHaveReceivedCommand(DescribeAuditMitigationActionsTaskCommand);
+  });
+
+  it('lets IoT errors fail the invocation so it is retried', async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).rejects(new Error('InternalFailure'));
+    await expect(handler(statusChange('enf-audit-7', 'TIMED_OUT'), context)).rejects.toThrow(
+      'InternalFailure',
+    );
+  });
+
+  it('rejects an event that is not an execution status change', async () => {
+    const result = await handler({ detail: { name: 'x y', status: 'SUCCEEDED' } }, context);
+    expect(result).toMatchObject({
+      outcome: 'event-invalid',
+      errors: [
+        'detail.executionArn: is required',
+        expect.stringMatching(/^detail\.name: /),
+        expect.stringMatching(/^detail\.status: /),
+      ],
+    });
+  });
+
+  it('keeps the notice subject within the 100 characters SNS allows', () => {
+    const notice = cleanupNotice(
+      { executionArn: 'a', name: `enf-${'a'.repeat(40)}-r999999`, status: 'TIMED_OUT' },
+      'canceled',
+    );
+    expect(notice.subject.length).toBeLessThanOrEqual(100);
+  });
+});

@@ -1,0 +1,72 @@
+// The planner handler, unchanged, with its real SFN client against the local Step Functions endpoint.
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/plan-remediation/index.ts';
+import { VirtualClock } from '../../local/clock.ts';
+import {
+  type LocalSfnEndpoint,
+  LocalStepFunctions,
+  startLocalSfnEndpoint,
+} from '../../local/stepfunctions/index.ts';
+import {
+  auditCompletedEvent,
+  lambdaContext,
+  STATE_MACHINE_ARN,
+  SWITCH_PARAMETER,
+  setStackEnvironment,
+} from './support.ts';
+
+const ssm = mockClient(SSMClient);
+const clock = new VirtualClock(Date.now(), { autoAdvance: false });
+const runner = new LocalStepFunctions({ clock });
+let local: LocalSfnEndpoint;
+
+beforeAll(async () => {
+  local = await startLocalSfnEndpoint({
+    runner,
+    stateMachines: {
+      // Stands in for the remediation machine: holds the plan for an hour, then hands it back.
+      [STATE_MACHINE_ARN]: {
+        StartAt: 'Hold',
+        States: { Hold: { Type: 'Wait', Seconds: 3600, Next: 'Done' }, Done: { Type: 'Pass', End: true } },
+      },
+    },
+  });
+  setStackEnvironment();
+  process.env.AWS_ENDPOINT_URL_SFN = local.endpoint;
+  ssm
+    .on(GetParameterCommand, { Name: SWITCH_PARAMETER })
+    .resolves({ Parameter: { Value: 'dry-run', LastModifiedDate: new Date(0) } });
+});
+afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_SFN;
+  ssm.restore();
+  await local.close();
+});
+
+describe('plan-remediation against the local Step Functions endpoint', () => {
+  it('starts one execution per audit, however often the notification arrives', async () => {
+    const first = await handler(auditCompletedEvent(), lambdaContext());
+    expect(first).toMatchObject({
+      outcome: 'started',
+      executionName: 'dry-4e2bcd1ccbc2a5dd15292a82ab80c380',
+    });
+    const executionArn = first.outcome === 'started' ? first.executionArn : '';
+    const execution = runner.describeExecution(executionArn);
+    expect(execution?.input).toMatchObject({ kind: 'plan', auditTaskId: '4e2bcd1ccbc2a5dd15292a82ab80c380' });
+
+    // While it runs, the same delivery meets the same execution.
+    const again = await handler(auditCompletedEvent(), lambdaContext());
+    expect(again.outcome === 'started' ? again.executionArn : again.outcome).toMatch(/^(arn:|duplicate)/);
+    if (again.outcome === 'started') expect(again.executionArn).toBe(executionArn);
+
+    // After it ended, the name is taken for good: ExecutionAlreadyExists, a counted no-op.
+    await clock.advance(3_600_000);
+    await expect(execution?.result).resolves.toMatchObject({ status: 'SUCCEEDED' });
+    expect(await handler(auditCompletedEvent(), lambdaContext())).toEqual({
+      outcome: 'duplicate',
+      executionName: 'dry-4e2bcd1ccbc2a5dd15292a82ab80c380',
+    });
+  });
+});

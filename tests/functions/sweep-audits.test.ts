@@ -1,0 +1,168 @@
+import {
+  DescribeAuditTaskCommand,
+  type DescribeAuditTaskCommandOutput,
+  IoTClient,
+  ListAuditTasksCommand,
+  ThrottlingException,
+} from '@aws-sdk/client-iot';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseRerunRequest, sweepWindow } from '#lib/sweep';
+import { handler, iot as sweepIotClient } from '../../functions/sweep-audits/index.ts';
+import { lambdaContext, SWITCH_PARAMETER, setStackEnvironment } from './support.ts';
+
+const iot = mockClient(IoTClient);
+const sfn = mockClient(SFNClient);
+const ssm = mockClient(SSMClient);
+
+const describeAnswer = (overrides: Record<string, unknown> = {}): DescribeAuditTaskCommandOutput =>
+  ({
+    taskStatus: 'COMPLETED',
+    taskType: 'SCHEDULED_AUDIT_TASK',
+    scheduledAuditName: 'Daily',
+    taskStartTime: new Date(Date.now() - 3_600_000),
+    auditDetails: {
+      DEVICE_CERTIFICATE_SHARED_CHECK: {
+        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+        nonCompliantResourcesCount: 2,
+        totalResourcesCount: 500,
+      },
+    },
+    ...overrides,
+    $metadata: {},
+  }) as DescribeAuditTaskCommandOutput;
+const rerunEvent = (detail: unknown, source = 'custom.devicedefender') => ({
+  source,
+  'detail-type': 'Audit Remediation Requested',
+  detail,
+});
+const started = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+
+beforeEach(() => {
+  iot.reset();
+  sfn.reset();
+  ssm.reset();
+  setStackEnvironment();
+  ssm
+    .on(GetParameterCommand, { Name: SWITCH_PARAMETER })
+    .resolves({ Parameter: { Value: 'enforce', LastModifiedDate: new Date(0) } });
+  sfn.on(StartExecutionCommand).callsFake(() => ({ executionArn: 'arn', startDate: new Date() }));
+  iot.on(DescribeAuditTaskCommand).resolves(describeAnswer());
+});
+
+describe('sweep-audits on the schedule', () => {
+  it('pages through the completed audits of the window and starts one execution per audit', async () => {
+    iot
+      .on(ListAuditTasksCommand)
+      .resolvesOnce({ tasks: [{ taskId: 'audit-1' }, { taskId: 'audit-2' }], nextToken: 'page-2' })
+      .resolvesOnce({ tasks: [{ taskId: 'audit-3' }, {}] });
+    const result = await handler({ source: 'aws.scheduler' }, lambdaContext('sweep-audits'));
+    expect(result).toEqual({ kind: 'sweep', audits: 3, outcomes: { started: 3 }, failed: 0 });
+    expect(started()).toEqual(['dry-audit-1', 'dry-audit-2', 'dry-audit-3']);
+    const list = iot.commandCalls(ListAuditTasksCommand);
+    expect(list).toHaveLength(2);
+    expect(list[1]!.args[0].input).toMatchObject({ taskStatus: 'COMPLETED', nextToken: 'page-2' });
+    const { startTime, endTime } = list[0]!.args[0].input;
+    expect(endTime!.getTime() - startTime!.getTime()).toBe(48 * 3_600_000);
+  });
+
+  it('audits already handled are no-ops by name', async () => {
+    iot.on(ListAuditTasksCommand).resolves({ tasks: [{ taskId: 'audit-1' }] });
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: 'arn', startDate: new Date(Date.now() - 3_600_000) });
+    expect(await handler({}, lambdaContext('sweep-audits'))).toMatchObject({ outcomes: { duplicate: 1 } });
+  });
+
+  it('retries throttled IoT calls patiently (the SDK retries; a throttle that outlasts them fails the sweep)', async () => {
+    expect(await sweepIotClient.config.maxAttempts()).toBe(8);
+    iot
+      .on(ListAuditTasksCommand)
+      .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    await expect(handler({}, lambdaContext('sweep-audits'))).rejects.toThrow('Rate exceeded');
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('goes on past an audit it cannot remediate, then fails the invocation so it is retried and alarmed', async () => {
+    iot.on(ListAuditTasksCommand).resolves({ tasks: [{ taskId: 'audit-1' }, { taskId: 'audit-2' }] });
+    iot.on(DescribeAuditTaskCommand, { taskId: 'audit-1' }).rejects(new Error('boom'));
+    await expect(handler({}, lambdaContext('sweep-audits'))).rejects.toThrow(
+      'could not remediate 1 of 2 audits',
+    );
+    expect(started()).toEqual(['dry-audit-2']);
+  });
+
+  it('skips an audit whose description cannot be planned, naming the fields', async () => {
+    iot.on(ListAuditTasksCommand).resolves({ tasks: [{ taskId: 'audit-1' }] });
+    iot.on(DescribeAuditTaskCommand).resolves(describeAnswer({ taskStartTime: undefined }));
+    expect(await handler({}, lambdaContext('sweep-audits'))).toMatchObject({
+      outcomes: { 'audit-invalid': 1 },
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
+
+describe('sweep-audits on an operator re-run', () => {
+  it('plans that audit under the re-run name, enforcing even an audit older than the switch', async () => {
+    ssm
+      .on(GetParameterCommand, { Name: SWITCH_PARAMETER })
+      .resolves({ Parameter: { Value: 'enforce', LastModifiedDate: new Date() } });
+    setStackEnvironment({ POLICY_PARAMETER_NAME: '/ddr/rerun-policy' });
+    ssm.on(GetParameterCommand, { Name: '/ddr/rerun-policy' }).resolves({
+      Parameter: {
+        Value: JSON.stringify({
+          version: 1,
+          mode: 'enforce',
+          actions: { P: { type: 'PUBLISH_FINDING_TO_SNS' } },
+          rules: [{ check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['P'] }],
+        }),
+      },
+    });
+    const result = await handler(
+      rerunEvent({ auditTaskId: 'audit-7', rerun: 2 }),
+      lambdaContext('sweep-audits'),
+    );
+    expect(result).toMatchObject({
+      kind: 'rerun',
+      auditTaskId: 'audit-7',
+      result: { outcome: 'started', executionName: 'enf-audit-7-r2' },
+    });
+    expect(iot).toHaveReceivedCommandWith(DescribeAuditTaskCommand, { taskId: 'audit-7' });
+    expect(iot).not.toHaveReceivedCommand(ListAuditTasksCommand);
+  });
+
+  it('rejects an invalid request, naming the fields, and starts nothing', async () => {
+    const result = await handler(
+      rerunEvent({ auditTaskId: 'bad_id', rerun: 0, extra: 1 }, 'someone.else'),
+      lambdaContext('sweep-audits'),
+    );
+    expect(result).toEqual({
+      kind: 'rerun-invalid',
+      errors: [
+        'source: expected "custom.devicedefender", got "someone.else"',
+        'detail.auditTaskId: "bad_id" does not match ^[a-zA-Z0-9-]{1,40}$',
+        'detail.rerun: expected at least 1, got 0',
+        'detail.extra: unknown key; expected one of auditTaskId, rerun, requestedBy',
+      ],
+    });
+    expect(iot).not.toHaveReceivedCommand(DescribeAuditTaskCommand);
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
+
+describe('sweep helpers', () => {
+  it('keeps the window within what ListAuditTasks accepts', () => {
+    const now = new Date('2026-11-27T00:00:00Z');
+    expect(sweepWindow(now, 5000).startTime.toISOString()).toBe('2026-08-30T00:00:00.000Z');
+    expect(sweepWindow(now, 0).startTime.toISOString()).toBe('2026-11-26T23:00:00.000Z');
+    expect(sweepWindow(now, Number.NaN).startTime.toISOString()).toBe('2026-11-25T00:00:00.000Z');
+  });
+
+  it('reads anything but a re-run request as the schedule', () => {
+    expect(parseRerunRequest(null)).toEqual({ kind: 'schedule' });
+    expect(parseRerunRequest({ 'detail-type': 'Scheduled Event' })).toEqual({ kind: 'schedule' });
+  });
+});
