@@ -8,12 +8,12 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 export type LambdaHandlers = Readonly<Record<string, LambdaHandler>>;
 
 /** Finds a handler by the exact name or ARN it was registered under, else by the function name in an ARN. */
-export function findLambda(handlers: LambdaHandlers, functionNameOrArn: string): LambdaHandler | undefined {
+function findLambda(handlers: LambdaHandlers, functionNameOrArn: string): LambdaHandler | undefined {
   return handlers[functionNameOrArn] ?? handlers[functionName(functionNameOrArn)];
 }
 
 /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]` -> `<name>`; a plain name stays as it is. */
-export function functionName(functionNameOrArn: string): string {
+function functionName(functionNameOrArn: string): string {
   const parts = functionNameOrArn.split(':');
   return parts[5] === 'function' && parts[6] !== undefined ? parts[6] : functionNameOrArn;
 }
