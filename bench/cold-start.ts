@@ -1,0 +1,108 @@
+/**
+ * Cold start of the planner: bundle size, and fresh Node processes that each load the planner bundle
+ * and handle one "Audit Completed" event against local endpoints (SSM for the switch, Step Functions
+ * for the start), median of N runs, as a ratio to a bare `node -e 0` measured in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { VirtualClock } from '../local/clock.ts';
+import { ParameterStore, startLocalSsmEndpoint } from '../local/parameter-store.ts';
+import { LocalStepFunctions, startLocalSfnEndpoint } from '../local/stepfunctions/index.ts';
+import { buildFunction } from '../scripts/build-functions.ts';
+
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';
+const SAMPLE = new URL('../local/samples/audit-notification.json', import.meta.url);
+
+export interface ColdStartResult {
+  readonly bundleBytes: number;
+  readonly runs: number;
+  readonly plannerMedianMs: number;
+  readonly bareNodeMedianMs: number;
+  readonly ratio: number;
+  readonly executionsStarted: number;
+}
+
+function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`exit ${code}: ${stderr}`));
+      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+    });
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+export async function measureColdStart(runs = 15): Promise<ColdStartResult> {
+  const built = await buildFunction('plan-remediation', mkdtempSync(join(tmpdir(), 'ddr-bench-')));
+  // Ahead of real time, as virtual time is once it has waited: startDate never looks like an earlier delivery's.
+  const clock = new VirtualClock(Date.now() + 3_600_000);
+  const parameters = new ParameterStore(clock);
+  parameters.set('/ddr/switch', 'dry-run');
+  const runner = new LocalStepFunctions({ clock });
+  const sfn = await startLocalSfnEndpoint({
+    runner,
+    stateMachines: { [STATE_MACHINE_ARN]: { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } } },
+  });
+  const ssm = await startLocalSsmEndpoint(parameters);
+  const env = {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+    STATE_MACHINE_ARN,
+    SWITCH_PARAMETER_NAME: '/ddr/switch',
+    POWERTOOLS_SERVICE_NAME: 'plan-remediation',
+  };
+  const bundleUrl = pathToFileURL(built.outfile).href;
+  const invoke = (taskId: string) =>
+    [
+      `const { readFileSync } = await import('node:fs');`,
+      `const detail = { ...JSON.parse(readFileSync(new URL(${JSON.stringify(SAMPLE.href)}), 'utf8')), taskId: ${JSON.stringify(taskId)} };`,
+      `const { handler } = await import(${JSON.stringify(bundleUrl)});`,
+      `const result = await handler({ source: 'custom.devicedefender', 'detail-type': 'Audit Completed', detail },`,
+      `  { functionName: 'plan-remediation', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:plan-remediation', getRemainingTimeInMillis: () => 30000 });`,
+      `if (result.outcome !== 'started') { console.error(JSON.stringify(result)); process.exit(3); }`,
+    ].join('\n');
+
+  const planner: number[] = [];
+  const bare: number[] = [];
+  try {
+    // Interleaved, so both see the same machine load.
+    for (let run = 0; run < runs; run += 1) {
+      bare.push(await timeProcess(['-e', '0'], env));
+      planner.push(
+        await timeProcess(['--input-type=module', '-e', invoke(`bench-${Date.now()}-${run}`)], env),
+      );
+    }
+  } finally {
+    await sfn.close();
+    await ssm.close();
+  }
+  const plannerMedianMs = median(planner);
+  const bareNodeMedianMs = median(bare);
+  return {
+    bundleBytes: built.bytes,
+    runs,
+    plannerMedianMs,
+    bareNodeMedianMs,
+    ratio: plannerMedianMs / bareNodeMedianMs,
+    executionsStarted: runner.executions.length,
+  };
+}

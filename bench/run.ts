@@ -1,0 +1,59 @@
+/**
+ * `npm run bench [-- NAME ...]`: runs the benchmarks (all, or the named ones) and prints their figures
+ * as a table beside the goals. Figures are kept in bench/RESULTS.md by hand, with date and machine.
+ */
+import { cpus, totalmem } from 'node:os';
+import { measureColdStart } from './cold-start.ts';
+
+type Row = { benchmark: string; measure: string; value: string; goal: string };
+const benchmarks: Record<string, () => Promise<Row[]>> = {
+  'cold-start': async () => {
+    const r = await measureColdStart();
+    return [
+      {
+        benchmark: 'cold-start',
+        measure: 'planner bundle',
+        value: `${(r.bundleBytes / 1024).toFixed(1)} KB`,
+        goal: '<= 400 KB',
+      },
+      {
+        benchmark: 'cold-start',
+        measure: `planner: load + one event (median of ${r.runs})`,
+        value: `${r.plannerMedianMs.toFixed(1)} ms`,
+        goal: '',
+      },
+      {
+        benchmark: 'cold-start',
+        measure: `bare node -e 0 (median of ${r.runs})`,
+        value: `${r.bareNodeMedianMs.toFixed(1)} ms`,
+        goal: '',
+      },
+      {
+        benchmark: 'cold-start',
+        measure: 'ratio planner / bare node',
+        value: r.ratio.toFixed(2),
+        goal: '<= 1.5',
+      },
+      {
+        benchmark: 'cold-start',
+        measure: 'executions started',
+        value: String(r.executionsStarted),
+        goal: `${r.runs}`,
+      },
+    ];
+  },
+};
+
+const selected = process.argv.slice(2);
+const unknown = selected.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+console.log(
+  `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+);
+const rows: Row[] = [];
+for (const name of selected.length > 0 ? selected : Object.keys(benchmarks))
+  rows.push(...(await benchmarks[name]!()));
+console.table(rows);

@@ -1,0 +1,86 @@
+/**
+ * `npm run rerun -- --audit-task-id ID [--rerun N] [--event-bus NAME] [--region R]`
+ * Asks the deployed stack to remediate one audit again, under the name `<mode>-<auditTaskId>-r<N>`:
+ * puts an "Audit Remediation Requested" event on the stack's bus with your AWS credentials. The sweep
+ * function plans it with the policy and switch in force now. Use a new N for each re-run of an audit.
+ */
+import { parseArgs } from 'node:util';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { AUDIT_EVENT_SOURCE } from '#lib/audit';
+import { formatIssue } from '#lib/json-schema';
+import { parseRerunRequest, RERUN_DETAIL_TYPE } from '#lib/sweep';
+
+export const DEFAULT_EVENT_BUS = 'device-defender-remediation';
+
+/** The event entry, checked with the same code the sweep function uses to read it. */
+export function rerunEntry(auditTaskId: string, rerun: number, eventBusName: string, requestedBy?: string) {
+  const detail = { auditTaskId, rerun, ...(requestedBy ? { requestedBy } : {}) };
+  const request = parseRerunRequest({ source: AUDIT_EVENT_SOURCE, 'detail-type': RERUN_DETAIL_TYPE, detail });
+  if (request.kind !== 'rerun')
+    return { ok: false as const, errors: request.kind === 'invalid' ? request.issues.map(formatIssue) : [] };
+  const entry: PutEventsRequestEntry = {
+    EventBusName: eventBusName,
+    Source: AUDIT_EVENT_SOURCE,
+    DetailType: RERUN_DETAIL_TYPE,
+    Detail: JSON.stringify(detail),
+  };
+  return { ok: true as const, entry };
+}
+
+export async function requestRerun(client: EventBridgeClient, entry: PutEventsRequestEntry): Promise<string> {
+  const answer = await client.send(new PutEventsCommand({ Entries: [entry] }));
+  const result = answer.Entries?.[0];
+  if ((answer.FailedEntryCount ?? 0) > 0 || !result?.EventId)
+    throw new Error(
+      `EventBridge refused the request: ${result?.ErrorCode ?? 'unknown'} ${result?.ErrorMessage ?? ''}`.trim(),
+    );
+  return result.EventId;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values: { 'audit-task-id'?: string; rerun: string; 'event-bus': string; region?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'audit-task-id': { type: 'string' },
+        rerun: { type: 'string', default: '1' },
+        'event-bus': { type: 'string', default: process.env.DDR_EVENT_BUS ?? DEFAULT_EVENT_BUS },
+        region: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const built = rerunEntry(
+    values['audit-task-id'] ?? '',
+    Number(values.rerun),
+    values['event-bus'],
+    process.env.USER,
+  );
+  if (!built.ok) {
+    for (const error of built.errors)
+      console.error(
+        error.replace(/^detail\.auditTaskId/, '--audit-task-id').replace(/^detail\.rerun/, '--rerun'),
+      );
+    return 2;
+  }
+  const client = new EventBridgeClient(values.region ? { region: values.region } : {});
+  const eventId = await requestRerun(client, built.entry);
+  console.log(
+    `Re-run ${values.rerun} of audit ${values['audit-task-id']} requested on ${values['event-bus']} (event ${eventId}).`,
+  );
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}
