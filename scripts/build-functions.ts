@@ -5,13 +5,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 export const FUNCTIONS = ['plan-remediation', 'sweep-audits', 'cleanup-execution', 'report-remediation'] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The same settings the template's `Metadata: BuildProperties` give SAM. */
-export const ESBUILD_SETTINGS = {
+export const ESBUILD_SETTINGS: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -20,7 +20,7 @@ export const ESBUILD_SETTINGS = {
   sourcemap: true,
   mainFields: ['module', 'main'],
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-} as const;
+};
 
 export interface BuiltFunction {
   readonly name: string;
