@@ -7,7 +7,12 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 
-export const FUNCTIONS = ['plan-remediation', 'sweep-audits', 'cleanup-execution', 'report-remediation'] as const;
+export const FUNCTIONS = [
+  'plan-remediation',
+  'sweep-audits',
+  'cleanup-execution',
+  'report-remediation',
+] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The same settings the template's `Metadata: BuildProperties` give SAM. */
@@ -38,7 +43,12 @@ export async function buildFunction(name: string, outdir = `${root}dist`): Promi
     metafile: true,
     logLevel: 'warning',
   });
-  return { name, outfile, bytes: statSync(outfile).size, inputs: Object.keys((result.metafile as Metafile).inputs) };
+  return {
+    name,
+    outfile,
+    bytes: statSync(outfile).size,
+    inputs: Object.keys((result.metafile as Metafile).inputs),
+  };
 }
 
 export async function buildFunctions(): Promise<BuiltFunction[]> {
@@ -47,5 +57,8 @@ export async function buildFunctions(): Promise<BuiltFunction[]> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const built of await buildFunctions()) console.log(`${built.name.padEnd(20)} ${(built.bytes / 1024).toFixed(1).padStart(7)} KB  ${built.outfile}`);
+  for (const built of await buildFunctions())
+    console.log(
+      `${built.name.padEnd(20)} ${(built.bytes / 1024).toFixed(1).padStart(7)} KB  ${built.outfile}`,
+    );
 }
