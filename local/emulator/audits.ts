@@ -1,6 +1,7 @@
 /**
- * Audits as declared fixtures (part 2 derives them from a fleet): an audit task with its checks and,
- * per check, the findings, either listed or from a lazy source.
+ * Audits: an audit task with its checks and, per check, the findings, either listed or from a lazy
+ * source. Fixtures declare them; on-demand and scheduled audits derive them from the fleet and stay
+ * IN_PROGRESS until their end time, their results hidden until then.
  */
 import type { AuditCheckRunStatus, AuditTaskStatus, AuditTaskType } from '@aws-sdk/client-iot';
 import { checkCatalogue } from '#lib/catalogue';
@@ -41,13 +42,35 @@ export interface AuditCheck {
 export interface Audit {
   readonly taskId: string;
   readonly taskType: AuditTaskType;
+  /** The status once the audit has ended (a fixture's declared status). */
   readonly taskStatus: AuditTaskStatus;
   readonly scheduledAuditName?: string;
   readonly taskStartTime: number;
   readonly checks: readonly AuditCheck[];
+  /** Epoch ms when the audit ends. */
+  readonly endMs: number;
+  canceledAtMs?: number;
 }
 
-export function auditFromFixture(fixture: AuditFixture, nowMs: number): Audit {
+/** The audit's status at `nowMs`. */
+export function auditStatus(audit: Audit, nowMs: number): AuditTaskStatus {
+  if (audit.canceledAtMs !== undefined) return 'CANCELED';
+  return nowMs < audit.endMs ? 'IN_PROGRESS' : audit.taskStatus;
+}
+
+/** A check's run status at `nowMs`: its result once the audit has ended. */
+export function checkRunStatus(audit: Audit, check: AuditCheck, nowMs: number): AuditCheckRunStatus {
+  if (audit.canceledAtMs !== undefined) return 'CANCELED';
+  return nowMs < audit.endMs ? 'IN_PROGRESS' : check.checkRunStatus;
+}
+
+/** Findings and counts exist once the audit has ended, and never for a canceled one. */
+export function resultsVisible(audit: Audit, nowMs: number): boolean {
+  return audit.canceledAtMs === undefined && nowMs >= audit.endMs;
+}
+
+/** `endMs` defaults to `nowMs`: a fixture has ended when it is added. */
+export function auditFromFixture(fixture: AuditFixture, nowMs: number, endMs = nowMs): Audit {
   const checks = Object.entries(fixture.checks).map(([checkName, check]): AuditCheck => {
     const findings = isSource(check.findings)
       ? check.findings
@@ -72,6 +95,7 @@ export function auditFromFixture(fixture: AuditFixture, nowMs: number): Audit {
     ...(fixture.scheduledAuditName && { scheduledAuditName: fixture.scheduledAuditName }),
     taskStartTime: fixture.taskStartTime ?? nowMs,
     checks,
+    endMs,
   };
 }
 

@@ -6,17 +6,23 @@
  *   emu.service.addAudit({ taskId: 'audit-1', checks: { ... } });
  */
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../clock.ts';
+import type { Clock, ClockListener } from '../clock.ts';
 import { loadModel, ServiceModel, type SmithyModel } from './model.ts';
+import type { NotificationTarget } from './notifications.ts';
 import { createEmulatorServer } from './server.ts';
 import { DeviceDefenderService } from './service.ts';
 
 export type { AuditFixture, CheckFixture, FindingFixture } from './audits.ts';
 export type { ActionExecutor, ActionOutcome, ActionRun, MitigationActionRecord } from './executor.ts';
 export { declaredFailures } from './executor.ts';
+export type { ActionFailureInjection, ThrottlingInjection } from './faults.ts';
 export type { CheckFindings, DeclaredFailure, StoredFinding } from './findings.ts';
+export type * from './fleet.ts';
+export { BLANK_POLICY } from './fleet-effects.ts';
 export type { TaskProgress } from './mitigation-task.ts';
-export { DeviceDefenderService } from './service.ts';
+export type { AuditNotification, AuditNotificationListener, NotificationTarget } from './notifications.ts';
+export { presets } from './presets.ts';
+export { type AuditProgress, DeviceDefenderService } from './service.ts';
 
 export interface EmulatorOptions {
   readonly clock: Clock;
@@ -26,6 +32,8 @@ export interface EmulatorOptions {
   readonly region?: string;
   /** The Smithy model to serve; defaults to the project's copy in local/model. */
   readonly model?: SmithyModel;
+  /** Also POST each audit notification here (see notifications.ts for the formats). */
+  readonly notificationTarget?: NotificationTarget;
 }
 
 export interface Emulator {
@@ -42,6 +50,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     accountId: options.accountId ?? '123456789012',
     region: options.region ?? 'us-east-1',
   });
+  if (options.notificationTarget) service.setNotificationTarget(options.notificationTarget);
+  // A virtual clock tells us when time passes, so an audit is announced when it ends, not when asked.
+  const stopListening = hasListeners(options.clock)
+    ? options.clock.onAdvance(() => service.announceFinishedAudits())
+    : undefined;
   const server = createEmulatorServer(model, service);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -53,8 +66,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     service,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        stopListening?.();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+function hasListeners(clock: Clock): clock is Clock & { onAdvance(listener: ClockListener): () => void } {
+  return typeof (clock as { onAdvance?: unknown }).onAdvance === 'function';
 }

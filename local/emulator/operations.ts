@@ -1,4 +1,4 @@
-/** Which service method answers which model operation; operations not listed are not emulated yet. */
+/** Which service method answers which model operation. */
 import type { DeviceDefenderService } from './service.ts';
 
 type Handler = (service: DeviceDefenderService, input: never) => object;
@@ -17,4 +17,16 @@ export const operationHandlers: Readonly<Record<string, Handler>> = {
   ListMitigationActions: (s, i) => s.listMitigationActions(i),
   CreateAuditSuppression: (s, i) => s.createAuditSuppression(i),
   ListAuditSuppressions: (s, i) => s.listAuditSuppressions(i),
+  DescribeAuditSuppression: (s, i) => s.describeAuditSuppression(i),
+  DeleteAuditSuppression: (s, i) => s.deleteAuditSuppression(i),
+  StartOnDemandAuditTask: (s, i) => s.startOnDemandAuditTask(i),
+  CancelAuditTask: (s, i) => s.cancelAuditTask(i),
+  DescribeAuditFinding: (s, i) => s.describeAuditFinding(i),
+  UpdateMitigationAction: (s, i) => s.updateMitigationAction(i),
+  DeleteMitigationAction: (s, i) => s.deleteMitigationAction(i),
+  DescribeAccountAuditConfiguration: (s) => s.describeAccountAuditConfiguration(),
+  UpdateAccountAuditConfiguration: (s, i) => s.updateAccountAuditConfiguration(i),
+  CreateScheduledAudit: (s, i) => s.createScheduledAudit(i),
+  DescribeScheduledAudit: (s, i) => s.describeScheduledAudit(i),
+  ListScheduledAudits: (s, i) => s.listScheduledAudits(i),
 };

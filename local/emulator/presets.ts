@@ -1,8 +1,13 @@
 /**
- * Named starting states for the standalone emulator. Part 1 has only `fixture`: one completed audit
- * with a handful of findings (one of whose actions fails) and the actions to mitigate them.
+ * Named starting states for the emulator:
+ * - `fixture`: one declared, completed audit with a handful of findings (one of whose actions fails);
+ * - `demo`: a fleet of a few dozen devices with every kind of problem the default policy acts on,
+ *   the quarantine group and the default policy's mitigation actions (demo-fleet.ts);
+ * - `large`: a completed audit of one million findings, generated lazily (large-audit.ts).
  */
 import type { AuditFixture, FindingFixture } from './audits.ts';
+import { demoFleet } from './demo-fleet.ts';
+import { largeAudit } from './large-audit.ts';
 import type { DeviceDefenderService } from './service.ts';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/device-defender-mitigation';
@@ -72,4 +77,6 @@ export const presets: Readonly<Record<string, (service: DeviceDefenderService, n
       service.createMitigationAction({ actionName, roleArn: ROLE_ARN, actionParams });
     }
   },
+  demo: demoFleet,
+  large: largeAudit,
 };

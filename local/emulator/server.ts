@@ -41,7 +41,10 @@ function answer(
     return { status: 404, error };
   }
   const { operation } = match;
+  // Audits that ended since the last call are announced even on a clock nobody advances.
+  void service.announceFinishedAudits();
   try {
+    service.throttle(operation.name);
     const input = parseInput(model, operation, { labels: match.labels, query: url.searchParams, body });
     validateInput(model, operation.input, input);
     applyDefaults(model, operation.input, input);

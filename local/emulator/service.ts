@@ -1,25 +1,56 @@
 /**
- * The emulated service's state and rules: audits, findings, mitigation actions, mitigation tasks and
- * suppressions. It speaks in the SDK's request and response types; the HTTP layer has already parsed
- * and validated the input against the model, so only the service's semantic rules live here.
+ * The emulated service's state and rules: the fleet, audits, findings, mitigation actions, mitigation
+ * tasks, suppressions, the audit configuration, notifications and the fault knobs. It speaks in the
+ * SDK's request and response types; the HTTP layer has already parsed and validated the input against
+ * the model, so only the service's semantic rules live here.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type * as iot from '@aws-sdk/client-iot';
 import { checkCatalogue, type MitigationActionType } from '#lib/catalogue';
 import type { Clock } from '../clock.ts';
-import { type Audit, type AuditFixture, auditFromFixture } from './audits.ts';
+import { AuditConfiguration } from './audit-configuration.ts';
+import {
+  type Audit,
+  type AuditFixture,
+  auditFromFixture,
+  auditStatus,
+  checkRunStatus,
+  resultsVisible,
+} from './audits.ts';
 import { invalidRequest, notFound, ServiceError } from './errors.ts';
 import { type ActionExecutor, declaredFailures, type MitigationActionRecord } from './executor.ts';
+import {
+  type ActionFailureInjection,
+  Throttle,
+  type ThrottlingInjection,
+  withInjectedFailures,
+} from './faults.ts';
 import { type StoredFinding, sameResource } from './findings.ts';
+import { Fleet, type FleetSummary } from './fleet.ts';
+import { evaluateCheck } from './fleet-checks.ts';
+import { fleetEffects } from './fleet-effects.ts';
 import { type CheckWork, MitigationTask, type TaskProgress } from './mitigation-task.ts';
+import {
+  type AuditNotificationListener,
+  AuditNotifier,
+  auditNotification,
+  type NotificationTarget,
+} from './notifications.ts';
 import { DEFAULT_PAGE_SIZE, decodeToken, encodeToken, pageOf } from './pagination.ts';
 import { type FindingSelection, listedFindings, selectFindings } from './selection.ts';
 
 export const MAX_RUNNING_TASKS = 10;
 export const MAX_MITIGATION_ACTIONS = 100;
+export const MAX_RUNNING_ON_DEMAND_AUDITS = 10;
 const RETENTION_MS = 90 * 24 * 3600 * 1000;
 
 export const DEFAULT_TASK_PROGRESS: TaskProgress = { startDelayMs: 2_000, findingsPerSecond: 10 };
+
+export interface AuditProgress {
+  /** Virtual time from an audit's start to its end. */
+  readonly durationMs: number;
+}
+export const DEFAULT_AUDIT_PROGRESS: AuditProgress = { durationMs: 60_000 };
 
 /** The action type is the one `actionParams` member that is set. */
 const ACTION_TYPE_BY_PARAMS: Readonly<Record<keyof iot.MitigationActionParams, MitigationActionType>> = {
@@ -51,28 +82,99 @@ export interface ServiceOptions {
 }
 
 export class DeviceDefenderService {
+  /** The emulated fleet: audits read it, mitigation actions change it. */
+  readonly fleet = new Fleet();
   readonly #clock: Clock;
   readonly #accountId: string;
   readonly #region: string;
   readonly #audits = new Map<string, Audit>();
+  /** Audits whose notification is still due (each is announced once, when it has ended). */
+  readonly #unannounced = new Set<Audit>();
   readonly #actions = new Map<string, MitigationActionRecord>();
   readonly #tasks = new Map<string, MitigationTask>();
   readonly #suppressions: Suppression[] = [];
+  readonly #configuration = new AuditConfiguration();
+  readonly #notifier: AuditNotifier;
+  #auditsStarted = 0;
   #progress: TaskProgress = DEFAULT_TASK_PROGRESS;
-  #executor: ActionExecutor = declaredFailures;
+  #auditProgress: AuditProgress = DEFAULT_AUDIT_PROGRESS;
+  #executor: ActionExecutor = declaredFailuresThen(fleetEffects(this.fleet));
+  #actionFailures: ActionFailureInjection | undefined;
+  #throttle = new Throttle();
 
   constructor(options: ServiceOptions) {
     this.#clock = options.clock;
     this.#accountId = options.accountId;
     this.#region = options.region;
+    this.#notifier = new AuditNotifier(options.region);
   }
 
   // --- Programmatic control (tests, presets, the local demo) -------------------------------------
 
   addAudit(fixture: AuditFixture): Audit {
-    const audit = auditFromFixture(fixture, this.#clock.now());
-    this.#audits.set(audit.taskId, audit);
-    return audit;
+    return this.#register(auditFromFixture(fixture, this.#clock.now()));
+  }
+
+  /** Runs a recorded scheduled audit now, as the service would on its schedule; returns the task id. */
+  runScheduledAudit(scheduledAuditName: string): string {
+    const scheduled = this.#configuration.scheduledAudit(scheduledAuditName);
+    return this.#startAudit(scheduled.targetCheckNames, 'SCHEDULED_AUDIT_TASK', scheduledAuditName).taskId;
+  }
+
+  /** Virtual duration of audits started from now on. */
+  setAuditProgress(progress: Partial<AuditProgress>): void {
+    this.#auditProgress = { ...this.#auditProgress, ...progress };
+  }
+
+  fleetSummary(): FleetSummary {
+    return this.fleet.summary();
+  }
+
+  /** Subscribes to audit notifications; returns the unsubscribe function. */
+  onAuditNotification(listener: AuditNotificationListener): () => void {
+    return this.#notifier.subscribe(listener);
+  }
+
+  /** Also POST each notification to a URL (or stop, with undefined). */
+  setNotificationTarget(target: NotificationTarget | undefined): void {
+    this.#notifier.setTarget(target);
+  }
+
+  /** Share of audit notifications lost (never delivered; the audit itself stays listed). */
+  setNotificationLoss(rate: number, seed?: number): void {
+    this.#notifier.setLossRate(rate, seed);
+  }
+
+  /** Throttles matching API calls with ThrottlingException; undefined stops. */
+  injectThrottling(injection: ThrottlingInjection | undefined): void {
+    this.#throttle = new Throttle(injection);
+  }
+
+  /** Fails matching mitigation actions of tasks started from now on; undefined stops. */
+  injectActionFailures(injection: ActionFailureInjection | undefined): void {
+    this.#actionFailures = injection;
+  }
+
+  /** Called by the server before each operation: throws ThrottlingException when the call is throttled. */
+  throttle(operationName: string): void {
+    this.#throttle.check(operationName);
+  }
+
+  /**
+   * Emits the notification of every audit that has ended by now and was not announced yet. The
+   * emulator calls it whenever a virtual clock advances and before every API call; settles when the
+   * in-process listeners have taken the notifications.
+   */
+  async announceFinishedAudits(): Promise<void> {
+    const now = this.#clock.now();
+    const due = [...this.#unannounced]
+      .filter((audit) => auditStatus(audit, now) !== 'IN_PROGRESS')
+      .sort((a, b) => (a.canceledAtMs ?? a.endMs) - (b.canceledAtMs ?? b.endMs));
+    for (const audit of due) this.#unannounced.delete(audit);
+    for (const audit of due) {
+      const notification = auditNotification(this.#accountId, audit.taskId, this.#describeAudit(audit, now));
+      await this.#notifier.deliver(notification, now);
+    }
   }
 
   /** Pace of tasks started from now on. */
@@ -80,7 +182,10 @@ export class DeviceDefenderService {
     this.#progress = { ...this.#progress, ...progress };
   }
 
-  /** What applying an action does, for tasks started from now on. */
+  /**
+   * What applying an action does, for tasks started from now on. The default honours the failures
+   * fixtures declare and otherwise changes the fleet; injected failures apply in front of either.
+   */
   setActionExecutor(executor: ActionExecutor): void {
     this.#executor = executor;
   }
@@ -128,6 +233,29 @@ export class DeviceDefenderService {
     };
   }
 
+  updateMitigationAction(input: iot.UpdateMitigationActionRequest): iot.UpdateMitigationActionResponse {
+    const action = this.#actions.get(input.actionName!);
+    if (!action) throw notFound(`Mitigation action ${input.actionName} does not exist`);
+    const actionParams = input.actionParams ?? action.actionParams;
+    const actionType = actionTypeOf(actionParams);
+    if (actionType !== action.actionType) {
+      throw invalidRequest(`The action type of ${action.actionName} cannot change from ${action.actionType}`);
+    }
+    this.#actions.set(action.actionName, {
+      ...action,
+      roleArn: input.roleArn ?? action.roleArn,
+      actionParams,
+      lastModifiedDate: this.#clock.now(),
+    });
+    return { actionArn: action.actionArn, actionId: action.actionId };
+  }
+
+  /** Succeeds for a missing action too (reference 2.2). */
+  deleteMitigationAction(input: iot.DeleteMitigationActionRequest): iot.DeleteMitigationActionResponse {
+    this.#actions.delete(input.actionName!);
+    return {};
+  }
+
   listMitigationActions(input: iot.ListMitigationActionsRequest): iot.ListMitigationActionsResponse {
     const matching = [...this.#actions.values()].filter(
       (a) => input.actionType === undefined || a.actionType === input.actionType,
@@ -145,27 +273,148 @@ export class DeviceDefenderService {
 
   // --- Audits and findings -----------------------------------------------------------------------
 
+  startOnDemandAuditTask(input: iot.StartOnDemandAuditTaskRequest): iot.StartOnDemandAuditTaskResponse {
+    const now = this.#clock.now();
+    const running = [...this.#audits.values()].filter(
+      (a) => a.taskType === 'ON_DEMAND_AUDIT_TASK' && auditStatus(a, now) === 'IN_PROGRESS',
+    ).length;
+    if (running >= MAX_RUNNING_ON_DEMAND_AUDITS) {
+      throw new ServiceError(
+        'LimitExceededException',
+        `At most ${MAX_RUNNING_ON_DEMAND_AUDITS} on-demand audits can be in progress`,
+      );
+    }
+    return { taskId: this.#startAudit(input.targetCheckNames!, 'ON_DEMAND_AUDIT_TASK').taskId };
+  }
+
+  cancelAuditTask(input: iot.CancelAuditTaskRequest): iot.CancelAuditTaskResponse {
+    const audit = this.#audit(input.taskId!);
+    const now = this.#clock.now();
+    const status = auditStatus(audit, now);
+    if (status !== 'IN_PROGRESS')
+      throw invalidRequest(`Audit task ${audit.taskId} is ${status}, not IN_PROGRESS`);
+    audit.canceledAtMs = now;
+    return {};
+  }
+
   describeAuditTask(input: iot.DescribeAuditTaskRequest): iot.DescribeAuditTaskResponse {
-    const audit = this.#audits.get(input.taskId!);
-    if (!audit) throw notFound(`Audit task ${input.taskId} does not exist`);
-    const details = audit.checks.map((check) => {
-      const suppressed = this.#suppressedCount(check.checkName, check.findings);
-      const nonCompliant = check.findings.count - suppressed;
-      const entry: iot.AuditCheckDetails = {
-        checkRunStatus: check.checkRunStatus,
-        checkCompliant: check.checkRunStatus === 'COMPLETED_COMPLIANT' || nonCompliant === 0,
-        totalResourcesCount: check.totalResourcesCount,
-        nonCompliantResourcesCount: nonCompliant,
-        suppressedNonCompliantResourcesCount: suppressed,
-        ...(check.errorCode && { errorCode: check.errorCode }),
-        ...(check.message && { message: check.message }),
-      };
+    return this.#describeAudit(this.#audit(input.taskId!), this.#clock.now());
+  }
+
+  describeAuditFinding(input: iot.DescribeAuditFindingRequest): iot.DescribeAuditFindingResponse {
+    const location = this.#findingById(input.findingId!);
+    if (!location) throw notFound(`Audit finding ${input.findingId} does not exist`);
+    return { finding: this.#auditFinding(location.audit, location.finding) };
+  }
+
+  listAuditTasks(input: iot.ListAuditTasksRequest): iot.ListAuditTasksResponse {
+    this.#checkWindow(input.startTime!, input.endTime!);
+    const now = this.#clock.now();
+    const matching = [...this.#audits.values()]
+      .filter((a) => inWindow(a.taskStartTime, input.startTime!, input.endTime!))
+      .filter((a) => input.taskType === undefined || a.taskType === input.taskType)
+      .filter((a) => input.taskStatus === undefined || auditStatus(a, now) === input.taskStatus)
+      .sort((a, b) => a.taskStartTime - b.taskStartTime);
+    const { page, nextToken } = pageOf(matching, input);
+    return {
+      tasks: page.map((a) => ({ taskId: a.taskId, taskStatus: auditStatus(a, now), taskType: a.taskType })),
+      nextToken,
+    };
+  }
+
+  // --- Audit configuration and scheduled audits --------------------------------------------------
+
+  describeAccountAuditConfiguration(): iot.DescribeAccountAuditConfigurationResponse {
+    return this.#configuration.describe();
+  }
+
+  updateAccountAuditConfiguration(
+    input: iot.UpdateAccountAuditConfigurationRequest,
+  ): iot.UpdateAccountAuditConfigurationResponse {
+    this.#configuration.update(input);
+    return {};
+  }
+
+  createScheduledAudit(input: iot.CreateScheduledAuditRequest): iot.CreateScheduledAuditResponse {
+    const arn = `arn:aws:iot:${this.#region}:${this.#accountId}:scheduledaudit/${input.scheduledAuditName}`;
+    return { scheduledAuditArn: this.#configuration.createScheduledAudit(input, arn).scheduledAuditArn };
+  }
+
+  describeScheduledAudit(input: iot.DescribeScheduledAuditRequest): iot.DescribeScheduledAuditResponse {
+    const { targetCheckNames, ...metadata } = this.#configuration.scheduledAudit(input.scheduledAuditName!);
+    return { ...metadata, targetCheckNames: [...targetCheckNames] };
+  }
+
+  listScheduledAudits(input: iot.ListScheduledAuditsRequest): iot.ListScheduledAuditsResponse {
+    return this.#configuration.listScheduledAudits(input);
+  }
+
+  // --- Audit internals ---------------------------------------------------------------------------
+
+  #register(audit: Audit): Audit {
+    this.#audits.set(audit.taskId, audit);
+    this.#unannounced.add(audit);
+    return audit;
+  }
+
+  /** Evaluates the checks on the fleet as it is now; the results show once the audit has ended. */
+  #startAudit(
+    checkNames: readonly string[],
+    taskType: iot.AuditTaskType,
+    scheduledAuditName?: string,
+  ): Audit {
+    this.#configuration.assertRunnable(checkNames);
+    const now = this.#clock.now();
+    // 32 hex characters like the real ids, yet reproducible from run to run.
+    const taskId = createHash('sha256')
+      .update(`${this.#accountId}/${++this.#auditsStarted}/${now}`)
+      .digest('hex')
+      .slice(0, 32);
+    const checks = Object.fromEntries(
+      [...new Set(checkNames)].map((checkName) => [
+        checkName,
+        evaluateCheck(checkName, {
+          fleet: this.fleet,
+          nowMs: now,
+          accountId: this.#accountId,
+          configuration: this.#configuration.customConfiguration(checkName),
+        }),
+      ]),
+    );
+    const fixture: AuditFixture = { taskId, taskType, scheduledAuditName, taskStartTime: now, checks };
+    return this.#register(auditFromFixture(fixture, now, now + this.#auditProgress.durationMs));
+  }
+
+  #audit(taskId: string): Audit {
+    const audit = this.#audits.get(taskId);
+    if (!audit) throw notFound(`Audit task ${taskId} does not exist`);
+    return audit;
+  }
+
+  /** Counts show once the audit has ended; suppressed findings are counted apart. */
+  #describeAudit(audit: Audit, now: number): iot.DescribeAuditTaskResponse {
+    const visible = resultsVisible(audit, now);
+    const runStatuses = audit.checks.map((check) => checkRunStatus(audit, check, now));
+    const details = audit.checks.map((check, c) => {
+      const entry: iot.AuditCheckDetails = { checkRunStatus: runStatuses[c] };
+      if (visible) {
+        const suppressed = this.#suppressedCount(check.checkName, check.findings);
+        const nonCompliant = check.findings.count - suppressed;
+        Object.assign(entry, {
+          checkCompliant: check.checkRunStatus === 'COMPLETED_COMPLIANT' || nonCompliant === 0,
+          totalResourcesCount: check.totalResourcesCount,
+          nonCompliantResourcesCount: nonCompliant,
+          suppressedNonCompliantResourcesCount: suppressed,
+          ...(check.errorCode && { errorCode: check.errorCode }),
+          ...(check.message && { message: check.message }),
+        });
+      }
       return [check.checkName, entry] as const;
     });
     const countRuns = (...statuses: string[]) =>
-      audit.checks.filter((c) => statuses.includes(c.checkRunStatus)).length;
+      runStatuses.filter((status) => statuses.includes(status)).length;
     return {
-      taskStatus: audit.taskStatus,
+      taskStatus: auditStatus(audit, now),
       taskType: audit.taskType,
       taskStartTime: new Date(audit.taskStartTime),
       scheduledAuditName: audit.scheduledAuditName,
@@ -182,20 +431,6 @@ export class DeviceDefenderService {
     };
   }
 
-  listAuditTasks(input: iot.ListAuditTasksRequest): iot.ListAuditTasksResponse {
-    this.#checkWindow(input.startTime!, input.endTime!);
-    const matching = [...this.#audits.values()]
-      .filter((a) => inWindow(a.taskStartTime, input.startTime!, input.endTime!))
-      .filter((a) => input.taskType === undefined || a.taskType === input.taskType)
-      .filter((a) => input.taskStatus === undefined || a.taskStatus === input.taskStatus)
-      .sort((a, b) => a.taskStartTime - b.taskStartTime);
-    const { page, nextToken } = pageOf(matching, input);
-    return {
-      tasks: page.map((a) => ({ taskId: a.taskId, taskStatus: a.taskStatus, taskType: a.taskType })),
-      nextToken,
-    };
-  }
-
   /** Walks audits, checks and finding indices from the token's position; nothing is materialised. */
   listAuditFindings(input: iot.ListAuditFindingsRequest): iot.ListAuditFindingsResponse {
     const byTask = input.taskId !== undefined;
@@ -203,9 +438,12 @@ export class DeviceDefenderService {
     if (byTask === byWindow || (byWindow && (input.startTime === undefined || input.endTime === undefined))) {
       throw invalidRequest('Specify either taskId or both startTime and endTime');
     }
-    const audits = byTask
-      ? [this.#audits.get(input.taskId!)].filter((a) => a !== undefined)
-      : [...this.#audits.values()].sort((a, b) => a.taskStartTime - b.taskStartTime);
+    const now = this.#clock.now();
+    const audits = (
+      byTask
+        ? [this.#audits.get(input.taskId!)].filter((a) => a !== undefined)
+        : [...this.#audits.values()].sort((a, b) => a.taskStartTime - b.taskStartTime)
+    ).filter((a) => resultsVisible(a, now));
     const wanted = (audit: Audit, finding: StoredFinding): boolean =>
       (input.resourceIdentifier === undefined ||
         sameResource(input.resourceIdentifier, finding.nonCompliantResource.resourceIdentifier)) &&
@@ -273,7 +511,7 @@ export class DeviceDefenderService {
         auditCheckToActionsMapping: mapping,
         work,
         progress: this.#progress,
-        executor: this.#executor,
+        executor: withInjectedFailures(this.#executor, this.#actionFailures),
       }),
     );
     return { taskId };
@@ -386,7 +624,26 @@ export class DeviceDefenderService {
     return { suppressions: page, nextToken };
   }
 
+  describeAuditSuppression(input: iot.DescribeAuditSuppressionRequest): iot.DescribeAuditSuppressionResponse {
+    const suppression =
+      this.#suppressions[this.#suppressionIndex(input.checkName!, input.resourceIdentifier!)];
+    if (!suppression) throw notFound(`No suppression for ${input.checkName} and this resource`);
+    return suppression;
+  }
+
+  deleteAuditSuppression(input: iot.DeleteAuditSuppressionRequest): iot.DeleteAuditSuppressionResponse {
+    const index = this.#suppressionIndex(input.checkName!, input.resourceIdentifier!);
+    if (index >= 0) this.#suppressions.splice(index, 1);
+    return {};
+  }
+
   // --- Internals ---------------------------------------------------------------------------------
+
+  #suppressionIndex(checkName: string, resourceIdentifier: iot.ResourceIdentifier): number {
+    return this.#suppressions.findIndex(
+      (s) => s.checkName === checkName && sameResource(s.resourceIdentifier, resourceIdentifier),
+    );
+  }
 
   #task(taskId: string): MitigationTask {
     const task = this.#tasks.get(taskId);
@@ -417,8 +674,8 @@ export class DeviceDefenderService {
     if (byAudit) {
       const audit = this.#audits.get(target.auditTaskId!);
       if (!audit) throw invalidRequest(`Audit task ${target.auditTaskId} does not exist`);
-      if (audit.taskStatus !== 'COMPLETED')
-        throw invalidRequest(`Audit task ${audit.taskId} is ${audit.taskStatus}`);
+      const status = auditStatus(audit, this.#clock.now());
+      if (status !== 'COMPLETED') throw invalidRequest(`Audit task ${audit.taskId} is ${status}`);
       return actionsByCheck.map(({ checkName, actions }) => {
         const source = audit.checks.find((c) => c.checkName === checkName)?.findings;
         if (!source) return { checkName, actions, selected: listedFindings([]), skippedFindingsCount: 0 };
@@ -465,7 +722,9 @@ export class DeviceDefenderService {
   }
 
   #findingById(findingId: string): FindingLocation | undefined {
+    const now = this.#clock.now();
     for (const audit of this.#audits.values()) {
+      if (!resultsVisible(audit, now)) continue;
       for (const check of audit.checks) {
         const index = check.findings.indexOf(findingId);
         if (index !== undefined) return { audit, finding: check.findings.at(index) };
@@ -533,6 +792,14 @@ function actionTypeOf(params: iot.MitigationActionParams): MitigationActionType 
     throw invalidRequest('logLevel DISABLED cannot be used in a mitigation action');
   }
   return ACTION_TYPE_BY_PARAMS[given[0]!];
+}
+
+/** Failures a fixture declares win; otherwise the action takes effect. */
+function declaredFailuresThen(effects: ActionExecutor): ActionExecutor {
+  return (run) => {
+    const declared = declaredFailures(run);
+    return declared.status === 'FAILED' ? declared : effects(run);
+  };
 }
 
 function inWindow(ms: number, start: Date, end: Date): boolean {

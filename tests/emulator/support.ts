@@ -1,5 +1,15 @@
 /** Shared set-up for the emulator tests: one emulator per test, the real SDK client, fixtures. */
-import { CreateMitigationActionCommand, IoTClient, type MitigationActionParams } from '@aws-sdk/client-iot';
+import {
+  type AuditFinding,
+  CreateMitigationActionCommand,
+  DescribeAccountAuditConfigurationCommand,
+  DescribeAuditMitigationActionsTaskCommand,
+  IoTClient,
+  ListAuditFindingsCommand,
+  type MitigationActionParams,
+  StartAuditMitigationActionsTaskCommand,
+  StartOnDemandAuditTaskCommand,
+} from '@aws-sdk/client-iot';
 import { afterEach } from 'vitest';
 import { VirtualClock } from '../../local/clock.ts';
 import {
@@ -90,4 +100,44 @@ export async function rejectionOf(
     return { name: e.name, status: e.$metadata?.httpStatusCode ?? 0, message: e.message };
   }
   throw new Error('expected the call to fail');
+}
+
+/** Every finding of an audit, through the SDK's pages. */
+export async function allFindings(iot: IoTClient, taskId: string): Promise<AuditFinding[]> {
+  const findings: AuditFinding[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await iot.send(new ListAuditFindingsCommand({ taskId, nextToken, maxResults: 250 }));
+    findings.push(...(page.findings ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return findings;
+}
+
+/** Starts an on-demand audit of every enabled check and lets it end (60 s of virtual time). */
+export async function auditNow(t: TestEmulator): Promise<string> {
+  const { auditCheckConfigurations = {} } = await t.iot.send(
+    new DescribeAccountAuditConfigurationCommand({}),
+  );
+  const targetCheckNames = Object.keys(auditCheckConfigurations).filter(
+    (name) => auditCheckConfigurations[name]?.enabled,
+  );
+  const { taskId } = await t.iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames }));
+  await t.clock.advance(60_000);
+  return taskId!;
+}
+
+/** Starts a mitigation task over the whole audit and lets it finish; returns its description. */
+export async function mitigate(t: TestEmulator, auditTaskId: string, mapping: Record<string, string[]>) {
+  const taskId = `mitigate-${auditTaskId}`;
+  await t.iot.send(
+    new StartAuditMitigationActionsTaskCommand({
+      taskId,
+      clientRequestToken: taskId,
+      target: { auditTaskId },
+      auditCheckToActionsMapping: mapping,
+    }),
+  );
+  await t.clock.advance(3_600_000);
+  return t.iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));
 }

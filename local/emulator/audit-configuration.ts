@@ -1,0 +1,129 @@
+/**
+ * The account's audit configuration (which checks are enabled, their custom configuration, the
+ * notification target) and its scheduled audits. Scheduled audits are recorded, not timed: the
+ * emulator's control surface runs one on demand (`runScheduledAudit`).
+ */
+import type * as iot from '@aws-sdk/client-iot';
+import { CHECK_NAMES, checkCatalogue } from '#lib/catalogue';
+import { invalidRequest, notFound, ServiceError } from './errors.ts';
+import { pageOf } from './pagination.ts';
+
+export const MAX_SCHEDULED_AUDITS = 5;
+/** Disabled by default in a real account (reference 4). */
+const DISABLED_BY_DEFAULT = new Set(['DEVICE_CERTIFICATE_AGE_CHECK']);
+
+export interface ScheduledAudit {
+  readonly scheduledAuditName: string;
+  readonly scheduledAuditArn: string;
+  readonly frequency: iot.AuditFrequency;
+  readonly dayOfMonth?: string;
+  readonly dayOfWeek?: iot.DayOfWeek;
+  readonly targetCheckNames: readonly string[];
+}
+
+export class AuditConfiguration {
+  #roleArn: string | undefined;
+  #notificationTargets: Record<string, iot.AuditNotificationTarget> = {};
+  readonly #checks = new Map<string, iot.AuditCheckConfiguration>(
+    CHECK_NAMES.map((name) => [name, { enabled: !DISABLED_BY_DEFAULT.has(name) }]),
+  );
+  readonly #scheduled = new Map<string, ScheduledAudit>();
+
+  isEnabled(checkName: string): boolean {
+    return this.#checks.get(checkName)?.enabled === true;
+  }
+
+  enabledChecks(): string[] {
+    return CHECK_NAMES.filter((name) => this.isEnabled(name));
+  }
+
+  customConfiguration(checkName: string): Readonly<Record<string, string>> {
+    return this.#checks.get(checkName)?.configuration ?? {};
+  }
+
+  describe(): iot.DescribeAccountAuditConfigurationResponse {
+    return {
+      roleArn: this.#roleArn,
+      auditNotificationTargetConfigurations: this.#notificationTargets,
+      auditCheckConfigurations: Object.fromEntries(this.#checks),
+    };
+  }
+
+  update(input: iot.UpdateAccountAuditConfigurationRequest): void {
+    const checks = input.auditCheckConfigurations ?? {};
+    for (const [name, configuration] of Object.entries(checks)) {
+      if (!checkCatalogue.has(name)) throw invalidRequest(`Unknown audit check ${name}`);
+      const used = [...this.#scheduled.values()].find((s) => s.targetCheckNames.includes(name));
+      if (configuration.enabled !== true && used) {
+        throw invalidRequest(
+          `${name} is used by scheduled audit ${used.scheduledAuditName} and cannot be disabled`,
+        );
+      }
+    }
+    for (const [name, configuration] of Object.entries(checks)) {
+      this.#checks.set(name, {
+        enabled: configuration.enabled ?? false,
+        configuration: configuration.configuration,
+      });
+    }
+    if (input.roleArn !== undefined) this.#roleArn = input.roleArn;
+    if (input.auditNotificationTargetConfigurations !== undefined) {
+      this.#notificationTargets = {
+        ...this.#notificationTargets,
+        ...input.auditNotificationTargetConfigurations,
+      };
+    }
+  }
+
+  /** Every check must be known and enabled, as StartOnDemandAuditTask and scheduled audits require. */
+  assertRunnable(checkNames: readonly string[]): void {
+    for (const name of checkNames) {
+      if (!checkCatalogue.has(name)) throw invalidRequest(`Unknown audit check ${name}`);
+      if (!this.isEnabled(name)) throw invalidRequest(`Audit check ${name} is not enabled`);
+    }
+  }
+
+  createScheduledAudit(input: iot.CreateScheduledAuditRequest, scheduledAuditArn: string): ScheduledAudit {
+    const name = input.scheduledAuditName!;
+    if (this.#scheduled.has(name)) {
+      throw new ServiceError('ResourceAlreadyExistsException', `Scheduled audit ${name} already exists`, {
+        resourceArn: this.#scheduled.get(name)!.scheduledAuditArn,
+      });
+    }
+    if (this.#scheduled.size >= MAX_SCHEDULED_AUDITS) {
+      throw new ServiceError('LimitExceededException', `At most ${MAX_SCHEDULED_AUDITS} scheduled audits`);
+    }
+    const frequency = input.frequency!;
+    if (frequency === 'MONTHLY' && input.dayOfMonth === undefined) {
+      throw invalidRequest('dayOfMonth is required for a MONTHLY audit');
+    }
+    if ((frequency === 'WEEKLY' || frequency === 'BIWEEKLY') && input.dayOfWeek === undefined) {
+      throw invalidRequest(`dayOfWeek is required for a ${frequency} audit`);
+    }
+    this.assertRunnable(input.targetCheckNames!);
+    const audit: ScheduledAudit = {
+      scheduledAuditName: name,
+      scheduledAuditArn,
+      frequency,
+      ...(input.dayOfMonth !== undefined && { dayOfMonth: input.dayOfMonth }),
+      ...(input.dayOfWeek !== undefined && { dayOfWeek: input.dayOfWeek }),
+      targetCheckNames: input.targetCheckNames!,
+    };
+    this.#scheduled.set(name, audit);
+    return audit;
+  }
+
+  scheduledAudit(name: string): ScheduledAudit {
+    const audit = this.#scheduled.get(name);
+    if (!audit) throw notFound(`Scheduled audit ${name} does not exist`);
+    return audit;
+  }
+
+  listScheduledAudits(input: iot.ListScheduledAuditsRequest): iot.ListScheduledAuditsResponse {
+    const { page, nextToken } = pageOf([...this.#scheduled.values()], input);
+    return {
+      scheduledAudits: page.map(({ targetCheckNames: _, ...metadata }) => metadata),
+      nextToken,
+    };
+  }
+}
