@@ -1,0 +1,172 @@
+/**
+ * A bounded sample of the findings a mitigation task failed on. AWS IoT has no "failed findings of a
+ * task" call: ListAuditMitigationActionsExecutions needs a finding id, so the sampler walks the audit's
+ * findings of one check (ListAuditFindings) and asks for each one's FAILED executions, within a budget
+ * of API calls per check. A million-finding check therefore costs at most the budget, and the report
+ * says when the sample is incomplete.
+ */
+import {
+  type IoTClient,
+  ListAuditFindingsCommand,
+  ListAuditMitigationActionsExecutionsCommand,
+  type ResourceIdentifier,
+} from '@aws-sdk/client-iot';
+
+export const DEFAULT_CALL_BUDGET_PER_CHECK = 100;
+export const DEFAULT_SAMPLE_SIZE = 10;
+/** Error messages may hold 2,048 characters; the report keeps the start of each. */
+export const MAX_MESSAGE_LENGTH = 300;
+const FINDINGS_PAGE_SIZE = 250;
+
+export interface AuditFindingSummary {
+  readonly findingId: string;
+  readonly reasonCode?: string;
+  /** The non-compliant resource, readable: `DEVICE_CERTIFICATE deviceCertificateId=ab12...`. */
+  readonly resource: string;
+}
+
+export interface FailedActionExecution {
+  readonly actionName: string;
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+/** The two reads the sampler needs; `iotMitigationRecords` serves them from AWS IoT. */
+export interface MitigationRecords {
+  auditFindings(request: {
+    readonly auditTaskId: string;
+    readonly checkName: string;
+    readonly nextToken?: string;
+  }): Promise<{ readonly findings: readonly AuditFindingSummary[]; readonly nextToken?: string }>;
+  failedExecutions(request: {
+    readonly mitigationTaskId: string;
+    readonly findingId: string;
+  }): Promise<readonly FailedActionExecution[]>;
+}
+
+export interface FailedFindingSample {
+  readonly findingId: string;
+  readonly resource: string;
+  readonly actionName: string;
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+export interface FailedFindingsSample {
+  readonly findings: readonly FailedFindingSample[];
+  /** False when the call budget ran out before the sample was full or the findings were all read. */
+  readonly complete: boolean;
+  readonly apiCalls: number;
+}
+
+export interface SampleRequest {
+  readonly auditTaskId: string;
+  readonly mitigationTaskId: string;
+  readonly checkName: string;
+  /** The task's reason-code filter for the check: other findings were never acted on. */
+  readonly reasonCodes?: readonly string[];
+  /** How many findings failed (the task's statistics): the sample stops once it has them all. */
+  readonly failedFindingsCount: number;
+  readonly callBudget?: number;
+  readonly sampleSize?: number;
+}
+
+export async function sampleFailedFindings(
+  records: MitigationRecords,
+  request: SampleRequest,
+): Promise<FailedFindingsSample> {
+  const budget = request.callBudget ?? DEFAULT_CALL_BUDGET_PER_CHECK;
+  const wanted = Math.min(request.sampleSize ?? DEFAULT_SAMPLE_SIZE, request.failedFindingsCount);
+  const findings: FailedFindingSample[] = [];
+  let apiCalls = 0;
+  let nextToken: string | undefined;
+  do {
+    if (findings.length >= wanted) return { findings, complete: true, apiCalls };
+    if (apiCalls >= budget) return { findings, complete: false, apiCalls };
+    const page = await records.auditFindings({
+      auditTaskId: request.auditTaskId,
+      checkName: request.checkName,
+      ...(nextToken === undefined ? {} : { nextToken }),
+    });
+    apiCalls++;
+    for (const finding of page.findings) {
+      if (findings.length >= wanted) return { findings, complete: true, apiCalls };
+      if (request.reasonCodes && !request.reasonCodes.includes(finding.reasonCode ?? '')) continue;
+      if (apiCalls >= budget) return { findings, complete: false, apiCalls };
+      const failed = await records.failedExecutions({
+        mitigationTaskId: request.mitigationTaskId,
+        findingId: finding.findingId,
+      });
+      apiCalls++;
+      // Actions after the failed one are SKIPPED, so a finding has at most one FAILED execution.
+      const execution = failed[0];
+      if (execution)
+        findings.push({
+          findingId: finding.findingId,
+          resource: finding.resource,
+          actionName: execution.actionName,
+          errorCode: execution.errorCode,
+          message: truncate(execution.message, MAX_MESSAGE_LENGTH),
+        });
+    }
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return { findings, complete: true, apiCalls };
+}
+
+/** Serves the sampler from AWS IoT (the SDK client retries throttling on its own). */
+export function iotMitigationRecords(iot: Pick<IoTClient, 'send'>): MitigationRecords {
+  return {
+    async auditFindings({ auditTaskId, checkName, nextToken }) {
+      const page = await iot.send(
+        new ListAuditFindingsCommand({
+          taskId: auditTaskId,
+          checkName,
+          maxResults: FINDINGS_PAGE_SIZE,
+          ...(nextToken === undefined ? {} : { nextToken }),
+        }),
+      );
+      return {
+        findings: (page.findings ?? []).map((finding) => ({
+          findingId: finding.findingId ?? '',
+          ...(finding.reasonForNonComplianceCode === undefined
+            ? {}
+            : { reasonCode: finding.reasonForNonComplianceCode }),
+          resource: describeResource(
+            finding.nonCompliantResource?.resourceType,
+            finding.nonCompliantResource?.resourceIdentifier,
+          ),
+        })),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
+    },
+    async failedExecutions({ mitigationTaskId, findingId }) {
+      const page = await iot.send(
+        new ListAuditMitigationActionsExecutionsCommand({
+          taskId: mitigationTaskId,
+          findingId,
+          actionStatus: 'FAILED',
+        }),
+      );
+      return (page.actionsExecutions ?? []).map((execution) => ({
+        actionName: execution.actionName ?? 'unknown action',
+        errorCode: execution.errorCode ?? 'UNKNOWN',
+        message: execution.message ?? '',
+      }));
+    },
+  };
+}
+
+export function describeResource(
+  type: string | undefined,
+  identifier: ResourceIdentifier | undefined,
+): string {
+  const parts = Object.entries(identifier ?? {})
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return [type ?? 'UNKNOWN_RESOURCE', ...parts].join(' ');
+}
+
+export function truncate(text: string, maxLength: number): string {
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+}

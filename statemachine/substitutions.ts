@@ -1,0 +1,32 @@
+/**
+ * The DefinitionSubstitutions remediation.asl.json needs. The template supplies them in AWS; tests and
+ * the local demo use `localSubstitutions`. Numbers are given as strings, as CloudFormation passes them.
+ */
+export interface RemediationSubstitutions {
+  /** `aws`, `aws-cn`, `aws-us-gov`: the partition of every `arn:${Partition}:states:::...` resource. */
+  readonly Partition: string;
+  /** The report-remediation function (ARN or name), invoked with `lambda:invoke`. */
+  readonly ReportFunctionArn: string;
+  /** The "remediation reports" SNS topic every outcome is published to. */
+  readonly ReportsTopicArn: string;
+  /** The runtime switch, an SSM String parameter: dry-run | enforce | paused. */
+  readonly SwitchParameterName: string;
+  /** How long a started task may run before it is canceled (DeadlineExceeded); at least 900. */
+  readonly DeadlineSeconds: string;
+  /** How long to keep retrying a start refused for capacity (LimitExceeded) before StartRejected. */
+  readonly CapacityWaitSeconds: string;
+}
+
+export const DEFAULT_DEADLINE_SECONDS = 86_400;
+export const DEFAULT_CAPACITY_WAIT_SECONDS = 3_600;
+
+export const REMEDIATION_ASL = new URL('./remediation.asl.json', import.meta.url);
+
+export const localSubstitutions: RemediationSubstitutions = {
+  Partition: 'aws',
+  ReportFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:report-remediation',
+  ReportsTopicArn: 'arn:aws:sns:us-east-1:123456789012:remediation-reports',
+  SwitchParameterName: '/device-defender-remediation/mode',
+  DeadlineSeconds: String(DEFAULT_DEADLINE_SECONDS),
+  CapacityWaitSeconds: String(DEFAULT_CAPACITY_WAIT_SECONDS),
+};

@@ -1,0 +1,147 @@
+/**
+ * One local cloud per test: the Device Defender emulator (behind a fault proxy), the local Step
+ * Functions runner on the same virtual clock running statemachine/remediation.asl.json, the real
+ * report-remediation handler in-process, and the runtime switch as an SSM parameter.
+ */
+import { readFileSync } from 'node:fs';
+import { IoTClient, type MitigationActionParams } from '@aws-sdk/client-iot';
+import { afterEach } from 'vitest';
+import type { RemediationPlan } from '#lib/plan';
+import type { RemediationReport } from '#lib/remediation-report';
+import { VirtualClock } from '../../local/clock.ts';
+import { type AuditFixture, type FindingFixture, startEmulator } from '../../local/emulator/index.ts';
+import { LocalStepFunctions } from '../../local/stepfunctions/index.ts';
+import {
+  localSubstitutions,
+  REMEDIATION_ASL,
+  type RemediationSubstitutions,
+} from '../../statemachine/substitutions.ts';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
+
+// Powertools reads these when the handler module loads: no metric blobs or logs in the test output.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const { createReportHandler } = await import('../../functions/report-remediation/index.ts');
+const { iotMitigationRecords } = await import('#lib/failed-findings');
+
+export const START = Date.UTC(2026, 0, 1);
+export const SWITCH = localSubstitutions.SwitchParameterName;
+export const PLAN: RemediationPlan = JSON.parse(
+  readFileSync(new URL('../fixtures/remediation-plan.json', import.meta.url), 'utf8'),
+);
+export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
+export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/device-defender-mitigation';
+
+const ACTIONS: Record<string, MitigationActionParams> = {
+  'remediation-PublishFinding': {
+    publishFindingToSnsParams: { topicArn: 'arn:aws:sns:us-east-1:123456789012:findings' },
+  },
+  'remediation-QuarantineDevice': { addThingsToThingGroupParams: { thingGroupNames: ['quarantine'] } },
+  'remediation-DeactivateDeviceCertificate': { updateDeviceCertificateParams: { action: 'DEACTIVATE' } },
+};
+
+/** A Map that counts reads, to see how often the state machine re-read the switch. */
+export class CountingParameters extends Map<string, string> {
+  reads = 0;
+  override get(key: string): string | undefined {
+    this.reads++;
+    return super.get(key);
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((close) => close()));
+});
+
+export function deviceCertificate(n: number, extra: Partial<FindingFixture> = {}): FindingFixture {
+  return {
+    findingId: `finding-${n}`,
+    nonCompliantResource: {
+      resourceType: 'DEVICE_CERTIFICATE',
+      resourceIdentifier: { deviceCertificateId: n.toString(16).padStart(64, '0') },
+    },
+    ...extra,
+  };
+}
+
+/** The fixture plan's audit: 3 shared certificates, 2 revoked ones (finding-1 ... finding-5). */
+export function planAudit(
+  auditTaskId = PLAN.auditTaskId,
+  failing: Record<number, FindingFixture['failure']> = {},
+) {
+  const finding = (n: number) => deviceCertificate(n, failing[n] ? { failure: failing[n] } : {});
+  return {
+    taskId: auditTaskId,
+    taskStartTime: START,
+    checks: {
+      [SHARED]: { totalResourcesCount: 1200, findings: [1, 2, 3].map(finding) },
+      [REVOKED]: { totalResourcesCount: 1200, findings: [4, 5].map(finding) },
+    },
+  } satisfies AuditFixture;
+}
+
+/** The fixture plan for another audit and mode (names follow DESIGN "Names and idempotency"). */
+export function planFor(auditTaskId: string, effective: 'enforce' | 'dry-run' = 'enforce'): RemediationPlan {
+  const name = `${effective === 'enforce' ? 'enf' : 'dry'}-${auditTaskId}`;
+  return {
+    ...PLAN,
+    auditTaskId,
+    mode: { ...PLAN.mode, effective, ...(effective === 'dry-run' && { reason: 'the policy says dry-run' }) },
+    names: { executionName: name, mitigationTaskId: name, clientRequestToken: name },
+    target: { ...PLAN.target, auditTaskId },
+  };
+}
+
+export interface HarnessOptions {
+  readonly substitutions?: Partial<RemediationSubstitutions>;
+  readonly switchValue?: string;
+}
+
+export async function remediationHarness(options: HarnessOptions = {}) {
+  const clock = new VirtualClock(START);
+  const emulator = await startEmulator({ clock });
+  const proxy: FaultProxy = await startFaultProxy(emulator.endpoint);
+  cleanups.push(
+    () => proxy.close(),
+    () => emulator.close(),
+  );
+  const service = emulator.service;
+  for (const [actionName, actionParams] of Object.entries(ACTIONS))
+    service.createMitigationAction({ actionName, roleArn: ROLE_ARN, actionParams });
+
+  const reportIot = new IoTClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const switchParameter = new CountingParameters([[SWITCH, options.switchValue ?? 'enforce']]);
+  const sfn = new LocalStepFunctions({
+    clock,
+    iotEndpoint: proxy.endpoint,
+    lambdas: { 'report-remediation': createReportHandler(iotMitigationRecords(reportIot)) },
+    ssmParameters: switchParameter,
+    definitionSubstitutions: { ...localSubstitutions, ...options.substitutions },
+  });
+
+  /** Runs the plan; resolves with the outcome, the execution and the one report it published. */
+  async function run(plan: RemediationPlan) {
+    const startedAt = clock.now();
+    const execution = sfn.startExecution({
+      definition: REMEDIATION_ASL,
+      name: plan.names.executionName,
+      input: plan,
+    });
+    const outcome = await execution.result;
+    const published = sfn.snsMessages.filter((m) => m.executionArn === execution.executionArn);
+    const message = published[0]?.message ?? '';
+    const summary = JSON.parse(
+      message.slice(message.indexOf('--- JSON ---\n') + 13) || 'null',
+    ) as RemediationReport;
+    return { outcome, execution, published, message, summary, elapsedMs: clock.now() - startedAt };
+  }
+
+  return { clock, service, proxy, sfn, switchParameter, run };
+}
