@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { measureColdStart } from './cold-start.ts';
+import { measurePlannerScale } from './scale.ts';
 
 type Row = { benchmark: string; measure: string; value: string; goal: string };
 const benchmarks: Record<string, () => Promise<Row[]>> = {
@@ -43,6 +44,16 @@ const benchmarks: Record<string, () => Promise<Row[]>> = {
     ];
   },
 };
+
+Object.assign(benchmarks, {
+  scale: async () =>
+    measurePlannerScale().map((r) => ({
+      benchmark: 'scale',
+      measure: `plan for ${r.findings.toLocaleString('en-US')} non-compliant findings (17 checks)`,
+      value: `${(r.planBytes / 1024).toFixed(2)} KB, ${r.planMicroseconds.toFixed(0)} µs to plan`,
+      goal: 'constant, < 8 KB',
+    })),
+});
 
 const selected = process.argv.slice(2);
 const unknown = selected.filter((name) => !(name in benchmarks));
