@@ -44,7 +44,7 @@ export interface ReportRequest {
     readonly TaskStatistics?: Readonly<Record<string, CheckStatisticsResult>>;
   };
   readonly poll?: { readonly count: number; readonly remainingSeconds: number };
-  readonly capacity?: { readonly refusals: number; readonly waitedSeconds: number };
+  readonly capacity?: { readonly waits: number; readonly waitedSeconds: number };
   readonly switch?: { readonly value: string };
 }
 
@@ -90,7 +90,7 @@ export interface RemediationReport {
     readonly polls: number;
     readonly polledForSeconds?: number;
   };
-  readonly capacity?: { readonly refusals: number; readonly waitedSeconds: number };
+  readonly capacity?: { readonly waits: number; readonly waitedSeconds: number };
   readonly checks: readonly CheckReport[];
   readonly heldBack: readonly {
     readonly checkName: string;
@@ -188,7 +188,10 @@ export async function buildRemediationReport(
         cause: outcome.cause,
       },
       ...(taskId !== undefined && { task: taskSummary(request, taskId) }),
-      ...(request.capacity && request.capacity.refusals > 0 && { capacity: request.capacity }),
+      ...(request.capacity &&
+        request.capacity.waits > 0 && {
+          capacity: { waits: request.capacity.waits, waitedSeconds: request.capacity.waitedSeconds },
+        }),
       checks,
       heldBack: plan.decisions.flatMap((d) =>
         d.outcome === 'hold-back' ? [{ checkName: d.checkName, reason: d.reason, detail: d.detail }] : [],
@@ -296,7 +299,7 @@ export function reportText(report: RemediationReport): string {
   else lines.push(`Mitigation task: ${report.mitigationTaskId}, not started.`);
   if (report.capacity)
     lines.push(
-      `Waited ${duration(report.capacity.waitedSeconds)} for capacity (${report.capacity.refusals} starts refused: 10 tasks running).`,
+      `Waited ${duration(report.capacity.waitedSeconds)} for capacity in ${report.capacity.waits} waits: 10 tasks were running.`,
     );
 
   lines.push('', outcome.name === 'DryRun' || !task ? 'Checks planned:' : 'Checks:');

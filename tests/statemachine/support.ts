@@ -10,7 +10,7 @@ import type { RemediationPlan } from '#lib/plan';
 import type { RemediationReport } from '#lib/remediation-report';
 import { VirtualClock } from '../../local/clock.ts';
 import { type AuditFixture, type FindingFixture, startEmulator } from '../../local/emulator/index.ts';
-import { LocalStepFunctions } from '../../local/stepfunctions/index.ts';
+import { type LambdaHandler, LocalStepFunctions } from '../../local/stepfunctions/index.ts';
 import {
   localSubstitutions,
   REMEDIATION_ASL,
@@ -25,6 +25,7 @@ const { createReportHandler } = await import('../../functions/report-remediation
 const { iotMitigationRecords } = await import('#lib/failed-findings');
 
 export const START = Date.UTC(2026, 0, 1);
+const JSON_MARKER = '--- JSON ---\n';
 export const SWITCH = localSubstitutions.SwitchParameterName;
 export const PLAN: RemediationPlan = JSON.parse(
   readFileSync(new URL('../fixtures/remediation-plan.json', import.meta.url), 'utf8'),
@@ -97,6 +98,8 @@ export function planFor(auditTaskId: string, effective: 'enforce' | 'dry-run' = 
 export interface HarnessOptions {
   readonly substitutions?: Partial<RemediationSubstitutions>;
   readonly switchValue?: string;
+  /** Replaces the real report handler, e.g. with one that fails. */
+  readonly reportHandler?: LambdaHandler;
 }
 
 export async function remediationHarness(options: HarnessOptions = {}) {
@@ -121,7 +124,9 @@ export async function remediationHarness(options: HarnessOptions = {}) {
   const sfn = new LocalStepFunctions({
     clock,
     iotEndpoint: proxy.endpoint,
-    lambdas: { 'report-remediation': createReportHandler(iotMitigationRecords(reportIot)) },
+    lambdas: {
+      'report-remediation': options.reportHandler ?? createReportHandler(iotMitigationRecords(reportIot)),
+    },
     ssmParameters: switchParameter,
     definitionSubstitutions: { ...localSubstitutions, ...options.substitutions },
   });
@@ -137,8 +142,10 @@ export async function remediationHarness(options: HarnessOptions = {}) {
     const outcome = await execution.result;
     const published = sfn.snsMessages.filter((m) => m.executionArn === execution.executionArn);
     const message = published[0]?.message ?? '';
-    const summary = JSON.parse(
-      message.slice(message.indexOf('--- JSON ---\n') + 13) || 'null',
+    const json = message.indexOf(JSON_MARKER);
+    // Without the marker (the report function failed) there is no summary to read.
+    const summary = (
+      json < 0 ? null : JSON.parse(message.slice(json + JSON_MARKER.length))
     ) as RemediationReport;
     return { outcome, execution, published, message, summary, elapsedMs: clock.now() - startedAt };
   }
