@@ -18,7 +18,9 @@ import {
 } from './support.ts';
 
 const ssm = mockClient(SSMClient);
-const clock = new VirtualClock(Date.now(), { autoAdvance: false });
+// Ahead of real time (as virtual time is once it has waited), so this execution's startDate never
+// looks older than the call that started it.
+const clock = new VirtualClock(Date.now() + 3_600_000, { autoAdvance: false });
 const runner = new LocalStepFunctions({ clock });
 let local: LocalSfnEndpoint;
 
