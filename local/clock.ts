@@ -74,15 +74,20 @@ export class VirtualClock implements Clock {
   sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const wakeUp: WakeUp = { atMs, order: this.#wakeUpCount++, resolve };
-      this.#wakeUps.add(wakeUp);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          if (this.#wakeUps.delete(wakeUp)) reject(signal.reason);
+      const onAbort = () => {
+        if (this.#wakeUps.delete(wakeUp)) reject(signal?.reason);
+      };
+      // A woken sleeper stops listening, or a long execution's signal would collect a listener per wait.
+      const wakeUp: WakeUp = {
+        atMs,
+        order: this.#wakeUpCount++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+      };
+      this.#wakeUps.add(wakeUp);
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (atMs <= this.#now) this.#wakeDue();
       this.#scheduleIdleCheck();
     });
