@@ -35,6 +35,13 @@ export function resourcesOfType(type: string): [string, Resource][] {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
 }
 
+/** The one resource of a type (throws when there is not exactly one). */
+export function only(type: string): Resource {
+  const found = resourcesOfType(type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]![1];
+}
+
 export function isObject(value: unknown): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -158,6 +165,27 @@ export function roleOf(value: Json | undefined): string | undefined {
   const role = refs.find((r) => resources[r.name]?.Type === 'AWS::IAM::Role');
   return role?.name;
 }
+
+// --- Mitigation actions -------------------------------------------------------------------------
+
+/** What each mitigation action type needs (reference 2.6, the Device Defender guide). */
+export const ACTION_TYPE_PERMISSIONS: Record<string, readonly string[]> = {
+  UPDATE_DEVICE_CERTIFICATE: ['iot:UpdateCertificate'],
+  UPDATE_CA_CERTIFICATE: ['iot:UpdateCACertificate'],
+  ADD_THINGS_TO_THING_GROUP: ['iot:ListPrincipalThings', 'iot:AddThingToThingGroup'],
+  REPLACE_DEFAULT_POLICY_VERSION: ['iot:CreatePolicyVersion'],
+  ENABLE_IOT_LOGGING: ['iot:SetV2LoggingOptions', 'iam:PassRole'],
+  PUBLISH_FINDING_TO_SNS: ['sns:Publish'],
+};
+
+export const ACTION_PARAMS_TYPE: Record<string, string> = {
+  UpdateDeviceCertificateParams: 'UPDATE_DEVICE_CERTIFICATE',
+  UpdateCACertificateParams: 'UPDATE_CA_CERTIFICATE',
+  AddThingsToThingGroupParams: 'ADD_THINGS_TO_THING_GROUP',
+  ReplaceDefaultPolicyVersionParams: 'REPLACE_DEFAULT_POLICY_VERSION',
+  EnableIoTLoggingParams: 'ENABLE_IOT_LOGGING',
+  PublishFindingToSnsParams: 'PUBLISH_FINDING_TO_SNS',
+};
 
 // --- Functions ------------------------------------------------------------------------------------
 
