@@ -1,49 +1,54 @@
 /**
- * `npm start`: the remediation story, locally. For now: read the bundled sample audit notification
- * as the planner will, print what the audit found, then the plan the default policy makes of it.
+ * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large]`
+ * The whole remediation story locally, on the embedded emulator and the local Step Functions engine,
+ * through the real planner, state machine and report code. Enforce by default here: the fleet is
+ * emulated. The default policy file is local/samples/demo-policy.yaml.
  */
-import { readFileSync } from 'node:fs';
-import { parseAuditEvent } from '#lib/audit';
-import { checkCatalogue } from '#lib/catalogue';
+import { parseArgs } from 'node:util';
 import { formatIssue } from '#lib/json-schema';
-import { planRemediation } from '#lib/plan';
-import { DEFAULT_POLICY_YAML, readPolicyFile } from './policy-file.ts';
+import { formatDuration, runDemo } from './demo.ts';
+import { readPolicyFile } from './policy-file.ts';
 
-const samplePath = new URL('./samples/audit-notification.json', import.meta.url);
-const parsed = parseAuditEvent(JSON.parse(readFileSync(samplePath, 'utf8')));
-const policy = readPolicyFile(DEFAULT_POLICY_YAML);
-if (!parsed.ok || !policy.ok) {
-  for (const issue of [...(parsed.ok ? [] : parsed.issues), ...(policy.ok ? [] : policy.issues)])
-    console.error(formatIssue(issue));
+const DEMO_POLICY = new URL('./samples/demo-policy.yaml', import.meta.url);
+
+function fail(message: string): never {
+  console.error(message);
   process.exit(2);
 }
-const { audit, warnings } = parsed;
-console.log(
-  `Audit ${audit.auditTaskId} (${audit.taskType}${audit.scheduledAuditName ? ` ${audit.scheduledAuditName}` : ''}), ` +
-    `${audit.taskStatus}, started ${new Date(audit.taskStartTime).toISOString()}, account ${audit.accountId ?? '?'}`,
-);
-for (const warning of warnings) console.warn(`warning: ${warning}`);
 
-// The switch as an operator would set it for enforcement, an hour before the audit started.
-const runtimeSwitch = { value: 'enforce', lastModified: audit.taskStartTime - 3_600_000 };
-const plan = planRemediation(audit, policy.policy, runtimeSwitch);
-console.table(
-  plan.decisions.map((decision) => ({
-    check: decision.checkName,
-    severity: checkCatalogue.get(decision.checkName)?.severity ?? 'unknown',
-    nonCompliant: `${decision.nonCompliantResourcesCount} / ${decision.totalResourcesCount}`,
-    decision: decision.outcome,
-    actions:
-      plan.kind === 'plan' ? (plan.auditCheckToActionsMapping[decision.checkName] ?? []).join(', ') : '',
-    why: decision.detail,
-  })),
-);
-if (plan.kind === 'nothing-to-do') {
-  console.log(`Nothing to do: ${plan.detail}`);
-} else {
-  console.log(
-    `Mode: ${plan.mode.effective} (${plan.mode.reason}); execution and mitigation task: ${plan.names.executionName}`,
+let args: { switch: string; policy?: string; preset: string };
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      switch: { type: 'string', default: 'enforce' },
+      policy: { type: 'string' },
+      preset: { type: 'string', default: 'demo' },
+    },
+    strict: true,
+  }));
+} catch (error) {
+  fail(
+    `${(error as Error).message}\nusage: npm start -- [--switch enforce|dry-run] [--policy FILE] [--preset demo|large]`,
   );
-  console.log('The plan, as the planner hands it to Step Functions:');
-  console.log(JSON.stringify(plan, null, 2));
 }
+if (!['enforce', 'dry-run', 'paused'].includes(args.switch))
+  fail(`--switch: "${args.switch}" is not one of enforce, dry-run, paused`);
+if (!['demo', 'large'].includes(args.preset)) fail(`--preset: "${args.preset}" is not one of demo, large`);
+const policy = readPolicyFile(args.policy ?? DEMO_POLICY);
+if (!policy.ok)
+  fail(
+    `${args.policy ?? DEMO_POLICY.pathname}:\n${policy.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
+  );
+
+const result = await runDemo({
+  preset: args.preset,
+  switchValue: args.switch,
+  policy: policy.policy,
+  ...(args.preset === 'large' ? { findingsPerSecond: 2_000 } : {}),
+  log: (line) => console.log(line),
+});
+console.log('');
+console.log(
+  `Done: ${result.outcome?.status ?? result.planned.outcome} in ${formatDuration(result.virtualMs)} of virtual time, ` +
+    `${(result.realMs / 1000).toFixed(1)} s of real time.`,
+);

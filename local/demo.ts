@@ -1,0 +1,253 @@
+/**
+ * The remediation story, end to end on the local stack: an audit of the emulated fleet ends, its
+ * notification reaches the real planner as an "Audit Completed" event, the planner's real SFN client
+ * starts the real state machine, which starts and follows the mitigation task and reports; a second
+ * audit then shows the fleet before and after.
+ */
+import {
+  DescribeAccountAuditConfigurationCommand,
+  DescribeAuditMitigationActionsTaskCommand,
+  StartOnDemandAuditTaskCommand,
+  type TaskStatisticsForAuditCheck,
+} from '@aws-sdk/client-iot';
+import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
+import type { AuditNotification, FleetSummary } from './emulator/index.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
+import type { ExecutionOutcome, LocalExecution } from './stepfunctions/index.ts';
+
+export interface DemoOptions {
+  readonly preset: string;
+  readonly switchValue: string;
+  /** A parsed policy document; without it the bundled default policy applies. */
+  readonly policy?: unknown;
+  /** Findings the emulator mitigates per virtual second (the `large` preset wants more). */
+  readonly findingsPerSecond?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface DemoResult {
+  readonly auditTaskId: string;
+  readonly planned: PlanRemediationResult;
+  readonly outcome?: ExecutionOutcome;
+  readonly history?: LocalExecution['history'];
+  readonly report?: string;
+  readonly fleetBefore: FleetSummary;
+  readonly fleetAfter: FleetSummary;
+  /** Non-compliant resources per check: the first audit, and the re-audit after remediation. */
+  readonly nonCompliant: { readonly before: Record<string, number>; readonly after?: Record<string, number> };
+  readonly virtualMs: number;
+  readonly realMs: number;
+}
+
+const REPORT_JSON_MARKER = '--- JSON ---';
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const log = options.log ?? (() => undefined);
+  const realStart = Date.now();
+  const stack = await startLocalStack({
+    preset: options.preset,
+    switchValue: options.switchValue,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  });
+  const virtualStart = stack.clock.now();
+  const clock = () =>
+    `[virtual +${formatDuration(stack.clock.now() - virtualStart)}, real ${((Date.now() - realStart) / 1000).toFixed(1)} s]`;
+  try {
+    if (options.findingsPerSecond)
+      stack.emulator.service.setTaskProgress({ findingsPerSecond: options.findingsPerSecond });
+    const fleetBefore = stack.emulator.service.fleetSummary();
+    log(`Emulated fleet (${options.preset}): ${JSON.stringify(fleetBefore)}`);
+    log(
+      `Runtime switch: ${options.switchValue}; policy: ${options.policy === undefined ? 'the bundled default' : 'from the policy parameter'}`,
+    );
+
+    const first = await completedAudit(
+      stack,
+      options.preset === 'large' ? undefined : await startAudit(stack),
+    );
+    log(
+      `${clock()} Audit ${first.taskId} ${first.taskStatus}: ${first.nonCompliantChecksCount} of ${first.totalChecksCount} checks non-compliant`,
+    );
+    for (const detail of first.auditDetails.filter((d) => d.nonCompliantResourcesCount > 0))
+      log(
+        `    ${detail.checkName.padEnd(62)} ${String(detail.nonCompliantResourcesCount).padStart(8)} of ${detail.totalResourcesCount}`,
+      );
+
+    const planned = await stack.deliver(first);
+    log(`${clock()} Audit Completed event -> plan-remediation: ${describePlanned(planned)}`);
+    const base = {
+      auditTaskId: first.taskId,
+      planned,
+      fleetBefore,
+      nonCompliant: { before: nonCompliantByCheck(first) },
+    };
+    if (planned.outcome !== 'started') {
+      return {
+        ...base,
+        fleetAfter: stack.emulator.service.fleetSummary(),
+        virtualMs: 0,
+        realMs: Date.now() - realStart,
+      };
+    }
+
+    const execution = stack.runner.describeExecution(planned.executionArn)!;
+    await followExecution(stack, execution, planned.executionName, planned.mode === 'enforce', (line) =>
+      log(`${clock()} ${line}`),
+    );
+    const outcome = await execution.result;
+    const virtualMs = stack.clock.now() - virtualStart;
+    const published = stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn);
+    const report = published?.message.split(REPORT_JSON_MARKER)[0]?.trim();
+    log(
+      `${clock()} Execution ${execution.name} ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}; ${execution.history.transitions} state transitions, ${execution.history.historyEvents} history events`,
+    );
+    log('');
+    log('The report, as published to the reports topic:');
+    log(indent(report ?? '(no report was published)'));
+
+    const fleetAfter = stack.emulator.service.fleetSummary();
+    let after: Record<string, number> | undefined;
+    if (options.preset !== 'large') {
+      const second = await completedAudit(stack, await startAudit(stack));
+      after = nonCompliantByCheck(second);
+      log('');
+      log(`${clock()} A second audit (${second.taskId}) after remediation:`);
+      log(sideBySide(base.nonCompliant.before, after, 'non-compliant resources'));
+    }
+    log('');
+    log('The fleet, before and after:');
+    log(sideBySide(flatten({ ...fleetBefore }), flatten({ ...fleetAfter }), ''));
+    return {
+      ...base,
+      outcome,
+      history: execution.history,
+      ...(report === undefined ? {} : { report }),
+      fleetAfter,
+      nonCompliant: { ...base.nonCompliant, ...(after === undefined ? {} : { after }) },
+      virtualMs,
+      realMs: Date.now() - realStart,
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Starts an on-demand audit of every check the account has enabled, as a person would. */
+async function startAudit(stack: LocalStack): Promise<string> {
+  const { auditCheckConfigurations = {} } = await stack.iot.send(
+    new DescribeAccountAuditConfigurationCommand({}),
+  );
+  const enabled = Object.entries(auditCheckConfigurations)
+    .filter(([, configuration]) => configuration.enabled)
+    .map(([check]) => check);
+  const { taskId } = await stack.iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: enabled }));
+  return taskId!;
+}
+
+/** Lets virtual time pass until the audit's notification arrives (the first one, without an id). */
+async function completedAudit(stack: LocalStack, taskId: string | undefined): Promise<AuditNotification> {
+  for (let waited = 0; waited < 3_600_000; waited += 5_000) {
+    const notification = stack.notifications.find((n) => taskId === undefined || n.taskId === taskId);
+    if (notification) return notification;
+    await stack.clock.sleep(5_000);
+  }
+  throw new Error(`no notification for audit ${taskId ?? '(any)'} within an hour of virtual time`);
+}
+
+/** Prints the mitigation task's progress whenever it changes, at about the state machine's pace. */
+async function followExecution(
+  stack: LocalStack,
+  execution: LocalExecution,
+  taskId: string,
+  startsTask: boolean,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = stack.clock.now();
+  let last = '';
+  while (execution.status === 'RUNNING') {
+    await stack.clock.sleep(Math.min(900_000, Math.max(5_000, (stack.clock.now() - started) / 10)));
+    if (!startsTask) continue;
+    const task = await stack.iot
+      .send(new DescribeAuditMitigationActionsTaskCommand({ taskId }))
+      .catch(() => undefined);
+    if (!task?.taskStatus) continue;
+    const line = `mitigation task ${task.taskStatus}: ${progress(task.taskStatistics)}`;
+    if (line !== last) log(line);
+    last = line;
+  }
+}
+
+function progress(statistics: Record<string, TaskStatisticsForAuditCheck> = {}): string {
+  let total = 0;
+  let done = 0;
+  let failed = 0;
+  for (const s of Object.values(statistics)) {
+    total += s.totalFindingsCount ?? 0;
+    done +=
+      (s.succeededFindingsCount ?? 0) +
+      (s.failedFindingsCount ?? 0) +
+      (s.skippedFindingsCount ?? 0) +
+      (s.canceledFindingsCount ?? 0);
+    failed += s.failedFindingsCount ?? 0;
+  }
+  return `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} findings handled, ${failed} failed, ${Object.keys(statistics).length} checks`;
+}
+
+function describePlanned(planned: PlanRemediationResult): string {
+  switch (planned.outcome) {
+    case 'started':
+      return `started ${planned.executionName} (${planned.mode})`;
+    case 'nothing-to-do':
+      return `nothing to do (${planned.reason}): ${planned.detail}`;
+    case 'duplicate':
+      return `already handled (${planned.executionName})`;
+    default:
+      return `${planned.outcome}: ${JSON.stringify(planned)}`;
+  }
+}
+
+function nonCompliantByCheck(notification: AuditNotification): Record<string, number> {
+  return Object.fromEntries(
+    notification.auditDetails.map((d) => [d.checkName, d.nonCompliantResourcesCount]),
+  );
+}
+
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== null && typeof item === 'object')
+      Object.assign(out, flatten(item as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = item as string | number;
+  }
+  return out;
+}
+
+function sideBySide(
+  before: Record<string, string | number>,
+  after: Record<string, string | number>,
+  what: string,
+): string {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  const width = Math.max(...keys.map((k) => k.length), what.length);
+  const lines = [`    ${what.padEnd(width)} ${'before'.padStart(10)} ${'after'.padStart(10)}`];
+  for (const key of keys) {
+    const [b, a] = [before[key] ?? '-', after[key] ?? '-'];
+    lines.push(
+      `    ${key.padEnd(width)} ${String(b).padStart(10)} ${String(a).padStart(10)}${b === a ? '' : '  <-'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
