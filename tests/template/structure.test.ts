@@ -12,7 +12,9 @@ import { ESBUILD_SETTINGS } from '../../scripts/build-functions.ts';
 import {
   aslPlaceholders,
   entryPointOf,
+  environmentReads,
   FUNCTION_TYPES,
+  functionEnvironment,
   handlerFolders,
   isIntrinsic,
   isObject,
@@ -21,6 +23,7 @@ import {
   referencesIn,
   resources,
   resourcesOfType,
+  sourceClosure,
   stateMachineDefinition,
   taskPermission,
   template,
@@ -369,4 +372,14 @@ describe('functions', () => {
       expect(logGroup.Properties?.RetentionInDays).toBeDefined();
     },
   );
+
+  it.each(functions.map(([id]) => [id]))('%s: every environment variable its code reads is set', (id) => {
+    // Tuning knobs with a default in the code; leaving them unset is deliberate.
+    const optional = new Set(['REPORT_CALL_BUDGET_PER_CHECK']);
+    const env = functionEnvironment(id);
+    const missing = [...environmentReads(sourceClosure(entryPointOf(id)))].filter(
+      (name) => !(name in env) && !optional.has(name),
+    );
+    expect(missing).toEqual([]);
+  });
 });
