@@ -4,6 +4,8 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { measureColdStart } from './cold-start.ts';
+import { measureLargeEndToEnd } from './end-to-end.ts';
+import { HISTORY_LIMIT, measurePolling } from './polling.ts';
 import { measurePlannerScale } from './scale.ts';
 
 type Row = { benchmark: string; measure: string; value: string; goal: string };
@@ -54,6 +56,62 @@ Object.assign(benchmarks, {
       goal: 'constant, < 8 KB',
     })),
 });
+
+Object.assign(benchmarks, {
+  polling: async () =>
+    (await measurePolling()).flatMap((r) => {
+      const task = formatSeconds(r.taskSeconds);
+      return [
+        {
+          benchmark: 'polling',
+          measure: `${task} task: describes / transitions / history events / detection lag`,
+          value: `${r.describes} / ${r.transitions} / ${r.historyEvents} / ${r.lagSeconds.toFixed(1)} s (${r.outcome})`,
+          goal: `lag <= ${Math.max(15, r.taskSeconds / 10)} s; history < 2,000`,
+        },
+        {
+          benchmark: 'polling',
+          measure: `${task} task, fixed 10 s poll (baseline, loop only)`,
+          value: `${r.baseline.describes} / ${r.baseline.transitions} / ${r.baseline.historyEvents} / <= ${r.baseline.worstLagSeconds} s`,
+          goal:
+            r.baseline.historyEvents > HISTORY_LIMIT
+              ? `exceeds the ${HISTORY_LIMIT.toLocaleString('en-US')}-event history limit`
+              : '',
+        },
+      ];
+    }),
+});
+
+Object.assign(benchmarks, {
+  'large-e2e': async () => {
+    const r = await measureLargeEndToEnd();
+    return [
+      {
+        benchmark: 'large-e2e',
+        measure: 'npm start -- --preset large (1,000,000 findings)',
+        value: `${r.outcome}, ${r.findingsHandled} findings, ${r.virtualTime} virtual`,
+        goal: '',
+      },
+      {
+        benchmark: 'large-e2e',
+        measure: 'wall time (fresh process)',
+        value: `${r.realSeconds.toFixed(1)} s`,
+        goal: '',
+      },
+      {
+        benchmark: 'large-e2e',
+        measure: 'peak memory (max RSS)',
+        value: `${r.peakMemoryMb} MB`,
+        goal: '< 1 GB',
+      },
+    ];
+  },
+});
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${seconds / 60} min`;
+  return `${seconds / 3600} h`;
+}
 
 const selected = process.argv.slice(2);
 const unknown = selected.filter((name) => !(name in benchmarks));

@@ -50,5 +50,5 @@ const result = await runDemo({
 console.log('');
 console.log(
   `Done: ${result.outcome?.status ?? result.planned.outcome} in ${formatDuration(result.virtualMs)} of virtual time, ` +
-    `${(result.realMs / 1000).toFixed(1)} s of real time.`,
+    `${(result.realMs / 1000).toFixed(1)} s of real time, peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB.`,
 );

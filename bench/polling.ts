@@ -1,0 +1,129 @@
+/**
+ * Polling cost and detection lag of the real state machine, for mitigation tasks lasting 10 s, 10 min,
+ * 2 h and 24 h, run on the local stack in virtual time; beside the baseline of a fixed 10-second
+ * Wait -> Describe -> Choice loop (the Automated Security Response orchestrator's), whose figures
+ * follow from its shape: one describe, 3 state transitions and 9 history events per poll.
+ */
+import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
+import type { Audit } from '#lib/audit';
+import { planRemediation } from '#lib/plan';
+import type { Policy } from '#lib/policy';
+import { STATE_MACHINE_ARN, startLocalStack } from '../local/stack.ts';
+
+export interface PollingRow {
+  readonly taskSeconds: number;
+  readonly describes: number;
+  readonly transitions: number;
+  readonly historyEvents: number;
+  readonly lagSeconds: number;
+  readonly outcome: string;
+  readonly baseline: {
+    readonly describes: number;
+    readonly transitions: number;
+    readonly historyEvents: number;
+    readonly worstLagSeconds: number;
+  };
+}
+
+const CHECK = 'DEVICE_CERTIFICATE_SHARED_CHECK';
+const policy: Policy = {
+  version: 1,
+  mode: 'enforce',
+  actions: { PublishFinding: { type: 'PUBLISH_FINDING_TO_SNS' } },
+  rules: [{ check: CHECK, actions: ['PublishFinding'] }],
+};
+/** Step Functions fails an execution past 25,000 history events. */
+export const HISTORY_LIMIT = 25_000;
+
+export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Promise<PollingRow[]> {
+  // A deadline beyond the longest task, so the 24-hour task ends on its own.
+  const deadline = Math.max(...taskSeconds) + 7_200;
+  const stack = await startLocalStack({
+    switchValue: 'enforce',
+    substitutions: { DeadlineSeconds: String(deadline) },
+  });
+  const service = stack.emulator.service;
+  service.createMitigationAction({
+    actionName: 'PublishFinding',
+    roleArn: 'arn:aws:iam::123456789012:role/mitigation',
+    actionParams: { publishFindingToSnsParams: { topicArn: 'arn:aws:sns:us-east-1:123456789012:findings' } },
+  });
+  const rows: PollingRow[] = [];
+  try {
+    for (const seconds of taskSeconds) {
+      const auditTaskId = `polling-${seconds}`;
+      const startTime = stack.clock.now();
+      service.addAudit({
+        taskId: auditTaskId,
+        taskStartTime: startTime,
+        checks: {
+          [CHECK]: {
+            totalResourcesCount: 100,
+            findings: [
+              {
+                nonCompliantResource: {
+                  resourceType: 'DEVICE_CERTIFICATE',
+                  resourceIdentifier: { deviceCertificateId: 'a'.repeat(64) },
+                },
+              },
+            ],
+          },
+        },
+      });
+      // One finding at 1,000 per second: the task lasts its start delay, to the millisecond.
+      service.setTaskProgress({ startDelayMs: seconds * 1000 - 1, findingsPerSecond: 1000 });
+      const audit: Audit = {
+        auditTaskId,
+        accountId: '123456789012',
+        taskStatus: 'COMPLETED',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        taskStartTime: startTime,
+        checks: [
+          {
+            checkName: CHECK,
+            known: true,
+            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+            nonCompliantResourcesCount: 1,
+            totalResourcesCount: 100,
+          },
+        ],
+      };
+      const plan = planRemediation(audit, policy, { value: 'enforce', lastModified: 0 });
+      if (plan.kind !== 'plan') throw new Error(`no plan: ${plan.detail}`);
+      const execution = stack.runner.startExecution({
+        stateMachineArn: STATE_MACHINE_ARN,
+        name: plan.names.executionName,
+        input: plan,
+      });
+      const outcome = await execution.result;
+      const task = await stack.iot.send(
+        new DescribeAuditMitigationActionsTaskCommand({ taskId: plan.names.mitigationTaskId }),
+      );
+      const report =
+        stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn)?.message ?? '';
+      const summary = JSON.parse(report.slice(report.indexOf('--- JSON ---') + '--- JSON ---'.length)) as {
+        task?: { polls?: number };
+      };
+      const lagSeconds =
+        ((execution.stopDate?.getTime() ?? Number.NaN) - (task.endTime?.getTime() ?? Number.NaN)) / 1000;
+      const baselinePolls = Math.ceil(seconds / 10);
+      rows.push({
+        taskSeconds: seconds,
+        describes: summary.task?.polls ?? Number.NaN,
+        transitions: execution.history.transitions,
+        historyEvents: execution.history.historyEvents,
+        lagSeconds,
+        outcome: outcome.status,
+        baseline: {
+          describes: baselinePolls,
+          transitions: 3 * baselinePolls,
+          historyEvents: 9 * baselinePolls,
+          worstLagSeconds: 10,
+        },
+      });
+    }
+  } finally {
+    await stack.close();
+  }
+  return rows;
+}
