@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The JSON results let .ci/run close with a plain "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
     testTimeout: 30_000,
     // Handlers build their Powertools utilities and SDK clients at import: quiet, offline, no tracing.
     env: {
