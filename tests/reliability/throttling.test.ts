@@ -1,0 +1,74 @@
+// 30 % of IoT calls throttled: every audit is still remediated, and no task is started twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.ts';
+import {
+  auditIds,
+  executionsByAudit,
+  expectEveryFindingAccountedFor,
+  fixtureAudit,
+  mitigationTasks,
+  reliabilityStack,
+  reportOf,
+  settled,
+} from './support.ts';
+
+const AUDITS = auditIds('reliability-throttled', 4);
+
+let stack: LocalStack;
+beforeAll(async () => {
+  // A minute behind real time, so the sweep's real-time window holds the audits (see lost-notifications).
+  stack = await reliabilityStack({ startMs: Date.now() - 60_000 });
+});
+afterAll(() => stack.close());
+
+describe('30 % of IoT calls throttled', () => {
+  it('remediates every audit once, through the state machine retries and the SDK retries', async () => {
+    const { service } = stack.emulator;
+    const throttled = new Map<string, number>();
+    const throttle = service.throttle.bind(service);
+    service.throttle = (operation) => {
+      try {
+        throttle(operation);
+      } catch (error) {
+        throttled.set(operation, (throttled.get(operation) ?? 0) + 1);
+        throw error;
+      }
+    };
+    service.injectThrottling({ rate: 0.3, seed: 7 });
+
+    for (const id of AUDITS) service.addAudit(fixtureAudit(id));
+    await stack.clock.sleep(600_000);
+    expect(stack.notifications.map((n) => n.taskId).sort()).toEqual(AUDITS);
+    const planned = await Promise.all(stack.notifications.map((n) => stack.deliver(n)));
+    expect(planned.map((p) => p.outcome)).toEqual(AUDITS.map(() => 'started'));
+
+    const outcomes = await settled(stack);
+    expect([...outcomes.values()].map((o) => o.status)).toEqual(AUDITS.map(() => 'SUCCEEDED'));
+    // The sweep lists and describes through the same throttling (SDK retries, real backoff): each
+    // audit meets its execution and starts nothing more.
+    await expect(stack.sweep()).resolves.toEqual({
+      kind: 'sweep',
+      audits: AUDITS.length,
+      outcomes: { duplicate: AUDITS.length },
+      failed: 0,
+    });
+    service.injectThrottling(undefined);
+
+    expect(throttled.get('StartAuditMitigationActionsTask') ?? 0).toBeGreaterThan(0);
+    expect(throttled.get('DescribeAuditMitigationActionsTask') ?? 0).toBeGreaterThan(0);
+    expect(
+      (throttled.get('ListAuditTasks') ?? 0) + (throttled.get('DescribeAuditTask') ?? 0),
+    ).toBeGreaterThan(0);
+
+    const byAudit = executionsByAudit(stack);
+    const tasks = mitigationTasks(stack);
+    expect(tasks.map((t) => t.auditTaskId).sort()).toEqual(AUDITS);
+    for (const id of AUDITS) {
+      expect(byAudit.get(id), id).toHaveLength(1);
+      const task = tasks.find((t) => t.auditTaskId === id)!;
+      expect(task).toMatchObject({ taskId: `enf-${id}`, status: 'COMPLETED' });
+      expectEveryFindingAccountedFor(task.statistics);
+      expect(reportOf(stack, byAudit.get(id)![0]!).outcome.name).toBe('Completed');
+    }
+  });
+});
