@@ -60,12 +60,13 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-export function lambdaContext(functionName: string): Context {
+/** A Lambda context as the runtime hands it to a handler of this account (or another, for tests). */
+export function lambdaContext(functionName: string, account = ACCOUNT_ID): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${account}:function:${functionName}`,
     memoryLimitInMB: '256',
     awsRequestId: crypto.randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
@@ -77,6 +78,7 @@ export function lambdaContext(functionName: string): Context {
   };
 }
 
+/** The notification as the bus delivers it to the planner (the Pipe puts it in `detail`). */
 export function auditCompletedEvent(notification: unknown) {
   return {
     version: '0',

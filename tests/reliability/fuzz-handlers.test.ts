@@ -8,13 +8,24 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_TASK_STATUSES, AUDIT_TASK_TYPES, CHECK_RUN_STATUSES } from '#lib/audit';
+import {
+  AUDIT_TASK_STATUSES,
+  AUDIT_TASK_TYPES,
+  auditNotificationSchema,
+  CHECK_RUN_STATUSES,
+} from '#lib/audit';
 import { CHECK_NAMES } from '#lib/catalogue';
 import { childPath } from '#lib/json-schema';
 import { metrics } from '#shared/observability';
 import { handler as planRemediation } from '../../functions/plan-remediation/index.ts';
 import { handler as sweepAudits } from '../../functions/sweep-audits/index.ts';
-import { ACCOUNT, lambdaContext, SWITCH_PARAMETER, setStackEnvironment } from '../functions/support.ts';
+import {
+  ACCOUNT,
+  auditCompletedEvent,
+  lambdaContext,
+  SWITCH_PARAMETER,
+  setStackEnvironment,
+} from '../functions/support.ts';
 import { POLICY } from './support.ts';
 
 const sfn = mockClient(SFNClient);
@@ -208,6 +219,7 @@ const notification = fc.record(
     auditDetails: fc.uniqueArray(checkDetail, { selector: (c) => c.checkName, maxLength: 8 }),
   },
   {
+    // Transcribed from reference 1.2, independently of the parser's schema.
     requiredKeys: [
       'accountId',
       'taskId',
@@ -238,19 +250,7 @@ const ENVELOPES = {
 };
 const envelope = fc.constantFrom(...(Object.keys(ENVELOPES) as (keyof typeof ENVELOPES)[]));
 
-function bus(detail: unknown) {
-  return {
-    version: '0',
-    id: 'fuzz',
-    source: 'custom.devicedefender',
-    'detail-type': 'Audit Completed',
-    account: ACCOUNT,
-    time: '2026-11-26T03:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail,
-  };
-}
+const bus = (detail: unknown) => auditCompletedEvent(detail);
 
 /** Every path into a JSON value (the value itself included as []); `mutationPaths` leaves it out. */
 function pathsOf(value: unknown, at: Key[] = []): Key[][] {

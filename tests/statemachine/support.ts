@@ -16,6 +16,7 @@ import {
   REMEDIATION_ASL,
   type RemediationSubstitutions,
 } from '../../statemachine/substitutions.ts';
+import { deviceCertFinding } from '../emulator/support.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 
 // Powertools reads these when the handler module loads: no metric blobs or logs in the test output.
@@ -56,16 +57,8 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((close) => close()));
 });
 
-export function deviceCertificate(n: number, extra: Partial<FindingFixture> = {}): FindingFixture {
-  return {
-    findingId: `finding-${n}`,
-    nonCompliantResource: {
-      resourceType: 'DEVICE_CERTIFICATE',
-      resourceIdentifier: { deviceCertificateId: n.toString(16).padStart(64, '0') },
-    },
-    ...extra,
-  };
-}
+/** The emulator tests' device certificate finding (finding-N, certificate id N in hex). */
+export const deviceCertificate = deviceCertFinding;
 
 /** The fixture plan's audit: 3 shared certificates, 2 revoked ones (finding-1 ... finding-5). */
 export function planAudit(
