@@ -11,7 +11,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import {
   AUDIT_TASK_STATUSES,
   AUDIT_TASK_TYPES,
-  auditNotificationSchema,
   CHECK_RUN_STATUSES,
 } from '#lib/audit';
 import { CHECK_NAMES } from '#lib/catalogue';
