@@ -4,8 +4,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import {
   announced,
   auditIds,
-  executionsByAudit,
-  expectEveryFindingAccountedFor,
+  expectEachAuditRemediatedOnce,
   fixtureAudit,
   mitigationTasks,
   reliabilityStack,
@@ -37,15 +36,7 @@ describe('15 audits completing together against the 10-running-task limit', () =
     const outcomes = await settled(stack);
     expect([...outcomes.values()].map((o) => o.status)).toEqual(AUDITS.map(() => 'SUCCEEDED'));
 
-    const byAudit = executionsByAudit(stack);
-    const tasks = mitigationTasks(stack);
-    expect(tasks.map((t) => t.auditTaskId).sort()).toEqual(AUDITS);
-    for (const id of AUDITS) {
-      expect(byAudit.get(id), id).toHaveLength(1);
-      const task = tasks.find((t) => t.auditTaskId === id)!;
-      expect(task).toMatchObject({ taskId: `enf-${id}`, status: 'COMPLETED' });
-      expectEveryFindingAccountedFor(task.statistics);
-    }
+    expectEachAuditRemediatedOnce(stack, AUDITS);
 
     // Exactly the five refused starts waited (LimitExceededException), then completed.
     const reports = stack.runner.executions.map((e) => reportOf(stack, e));
@@ -55,7 +46,7 @@ describe('15 audits completing together against the 10-running-task limit', () =
     for (const report of waited) expect(report.capacity!.waitedSeconds).toBeGreaterThan(0);
 
     // The limit held: never more than ten tasks in progress at any instant.
-    const spans = tasks.map((t) => {
+    const spans = mitigationTasks(stack).map((t) => {
       const d = service.describeAuditMitigationActionsTask({ taskId: t.taskId });
       return { start: d.startTime!.getTime(), end: d.endTime!.getTime() };
     });

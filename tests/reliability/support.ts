@@ -167,3 +167,16 @@ export function executionsByAudit(stack: LocalStack): Map<string, LocalExecution
   }
   return byAudit;
 }
+
+/** Each audit has exactly one execution and one COMPLETED mitigation task that accounts for every finding. */
+export function expectEachAuditRemediatedOnce(stack: LocalStack, audits: readonly string[]): void {
+  const byAudit = executionsByAudit(stack);
+  const tasks = mitigationTasks(stack);
+  expect(tasks.map((t) => t.auditTaskId).sort()).toEqual([...audits].sort());
+  for (const id of audits) {
+    expect(byAudit.get(id), id).toHaveLength(1);
+    const task = tasks.find((t) => t.auditTaskId === id)!;
+    expect(task).toMatchObject({ taskId: `enf-${id}`, status: 'COMPLETED' });
+    expectEveryFindingAccountedFor(task.statistics);
+  }
+}
