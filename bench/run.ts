@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { measureColdStart } from './cold-start.ts';
 import { measureLargeEndToEnd } from './end-to-end.ts';
+import { measureFindingsPages } from './findings-pages.ts';
 import { HISTORY_LIMIT, measurePolling } from './polling.ts';
 import { measurePlannerScale } from './scale.ts';
 
@@ -79,6 +80,20 @@ Object.assign(benchmarks, {
         },
       ];
     }),
+});
+
+Object.assign(benchmarks, {
+  'findings-pages': async () => {
+    const r = await measureFindingsPages();
+    return [
+      {
+        benchmark: 'findings-pages',
+        measure: `ListAuditFindings over ${r.findings.toLocaleString('en-US')} findings: ${r.pages.toLocaleString('en-US')} pages of 250, median / slowest`,
+        value: `${r.medianPageMs.toFixed(2)} ms / ${r.slowestPageMs.toFixed(1)} ms`,
+        goal: 'slowest < 50 ms',
+      },
+    ];
+  },
 });
 
 Object.assign(benchmarks, {
