@@ -78,7 +78,7 @@ export function lambdaContext(functionName: string, account = ACCOUNT_ID): Conte
   };
 }
 
-/** The notification as the bus delivers it to the planner (the Pipe puts it in `detail`). */
+/** The notification as the bus delivers it to the planner (the Pipe puts it in `detail.notification`). */
 export function auditCompletedEvent(notification: unknown) {
   return {
     version: '0',
@@ -89,7 +89,7 @@ export function auditCompletedEvent(notification: unknown) {
     time: new Date().toISOString(),
     region: REGION,
     resources: [],
-    detail: notification,
+    detail: { notification },
   };
 }
 

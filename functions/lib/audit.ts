@@ -1,6 +1,6 @@
 /**
  * "A completed audit", normalised from either of its two sources: the SNS audit notification
- * (reference 1.2; bare, inside an SNS record, or as the detail of our "Audit Completed" event) and
+ * (bare, or as `detail.notification` of the stack's "Audit Completed" event) and
  * DescribeAuditTask's answer (used by the sweep). Parsing never throws: it returns issues with paths.
  */
 import { resolveCheckName } from './catalogue.js';
@@ -238,54 +238,45 @@ export function parseAuditNotification(input: unknown, path = ''): AuditParseRes
 }
 
 /**
- * Parses whatever carries the notification: our EventBridge "Audit Completed" event (detail as an
- * object or a JSON string: a Pipe's InputTemplate may pass either), an SNS event or record, or the
- * bare notification.
+ * Parses the "Audit Completed" event as the stack's Pipe puts it on the bus: the SQS body (the
+ * notification, raw delivery) wrapped as `{"notification": <$.body>}`, so `detail.notification` is the
+ * notification object (docs/aws-facts/eventbridge.md: a bare `<$.body>` would fail delivery). No other
+ * source invokes the planner, so no other shape is read; `parseAuditNotification` reads a bare one.
  */
 export function parseAuditEvent(input: unknown): AuditParseResult {
-  if (!isRecord(input)) return parseAuditNotification(input);
-
-  if ('detail-type' in input || 'detail' in input) {
-    const issues: ValidationIssue[] = [];
-    if (input.source !== AUDIT_EVENT_SOURCE)
-      issues.push({
-        path: 'source',
-        message: `expected ${JSON.stringify(AUDIT_EVENT_SOURCE)}, got ${describeValue(input.source)}`,
-      });
-    if (input['detail-type'] !== AUDIT_COMPLETED_DETAIL_TYPE)
-      issues.push({
-        path: 'detail-type',
-        message: `expected ${JSON.stringify(AUDIT_COMPLETED_DETAIL_TYPE)}, got ${describeValue(input['detail-type'])}`,
-      });
-    if (issues.length > 0) return { ok: false, issues };
-    return parseAuditNotification(input.detail, 'detail');
-  }
-
-  if (Array.isArray(input.Records)) {
-    if (input.Records.length !== 1)
-      return {
-        ok: false,
-        issues: [{ path: 'Records', message: `expected exactly 1 SNS record, got ${input.Records.length}` }],
-      };
-    return parseSnsRecord(input.Records[0], 'Records[0]');
-  }
-  if ('Sns' in input) return parseSnsRecord(input, '');
-  return parseAuditNotification(input);
-}
-
-function parseSnsRecord(record: unknown, path: string): AuditParseResult {
-  const sns = isRecord(record) ? record.Sns : undefined;
-  if (!isRecord(sns) || typeof sns.Message !== 'string')
+  if (!isRecord(input))
+    return { ok: false, issues: [{ path: '', message: `expected an object, got ${describeValue(input)}` }] };
+  const issues: ValidationIssue[] = [];
+  if (input.source !== AUDIT_EVENT_SOURCE)
+    issues.push({
+      path: 'source',
+      message: `expected ${JSON.stringify(AUDIT_EVENT_SOURCE)}, got ${describeValue(input.source)}`,
+    });
+  if (input['detail-type'] !== AUDIT_COMPLETED_DETAIL_TYPE)
+    issues.push({
+      path: 'detail-type',
+      message: `expected ${JSON.stringify(AUDIT_COMPLETED_DETAIL_TYPE)}, got ${describeValue(input['detail-type'])}`,
+    });
+  if (!isRecord(input.detail))
+    issues.push({
+      path: 'detail',
+      message: `expected {"notification": <the audit notification>}, got ${describeValue(input.detail)}`,
+    });
+  else if (!('notification' in input.detail))
+    issues.push({
+      path: 'detail.notification',
+      message: 'is required (the Pipe puts the notification there)',
+    });
+  if (issues.length > 0) return { ok: false, issues };
+  const notification = (input.detail as Record<string, unknown>).notification;
+  if (!isRecord(notification))
     return {
       ok: false,
       issues: [
-        {
-          path: childPath(childPath(path, 'Sns'), 'Message'),
-          message: 'expected the notification as a JSON string',
-        },
+        { path: 'detail.notification', message: `expected an object, got ${describeValue(notification)}` },
       ],
     };
-  return parseAuditNotification(sns.Message, childPath(childPath(path, 'Sns'), 'Message'));
+  return parseAuditNotification(notification, 'detail.notification');
 }
 
 /** Builds the audit from DescribeAuditTask's answer (the sweep's source). */

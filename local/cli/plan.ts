@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseAuditEvent } from '#lib/audit';
+import { parseAuditEvent, parseAuditNotification } from '#lib/audit';
 import { formatIssue } from '#lib/json-schema';
 import { planRemediation } from '#lib/plan';
 import { isSwitchValue } from '#lib/switch';
@@ -57,7 +57,11 @@ try {
 } catch (error) {
   fail([`${args.notification}: ${(error as Error).message}`]);
 }
-const audit = parseAuditEvent(notification);
+// The notification as IoT publishes it, or the "Audit Completed" event the planner receives.
+const audit =
+  typeof notification === 'object' && notification !== null && 'detail-type' in notification
+    ? parseAuditEvent(notification)
+    : parseAuditNotification(notification);
 const policy = readPolicyFile(args.policy ?? DEFAULT_POLICY_YAML);
 if (!audit.ok) errors.push(...audit.issues.map((issue) => `notification: ${formatIssue(issue)}`));
 if (!policy.ok) errors.push(...policy.issues.map((issue) => `policy: ${formatIssue(issue)}`));

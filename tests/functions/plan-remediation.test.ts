@@ -97,10 +97,15 @@ describe('plan-remediation', () => {
     expect(metricCount(addMetric, 'ExecutionsStarted')).toBe(1);
   });
 
-  it('accepts the detail as a JSON string, as a Pipe may deliver it', async () => {
+  it('rejects the bare notification as detail (what a <$.body> template would send) and starts nothing', async () => {
     givenSwitch('dry-run');
-    const result = await handler(auditCompletedEvent(JSON.stringify(sampleNotification())), lambdaContext());
-    expect(result).toMatchObject({ outcome: 'started' });
+    const event = { ...auditCompletedEvent(), detail: sampleNotification() };
+    const result = await handler(event, lambdaContext());
+    expect(result).toEqual({
+      outcome: 'event-invalid',
+      errors: [expect.stringMatching(/^detail\.notification: /)],
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
   it('duplicate while running: a 200 with an earlier startDate is a counted no-op', async () => {
@@ -145,7 +150,10 @@ describe('plan-remediation', () => {
     );
     expect(result).toEqual({
       outcome: 'event-invalid',
-      errors: [expect.stringMatching(/^detail\.taskId: /), expect.stringMatching(/^detail\.taskStartTime: /)],
+      errors: [
+        expect.stringMatching(/^detail\.notification\.taskId: /),
+        expect.stringMatching(/^detail\.notification\.taskStartTime: /),
+      ],
     });
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
     expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);

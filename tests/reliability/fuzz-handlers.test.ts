@@ -233,15 +233,12 @@ const notification = fc.record(
   Record<string, Json> & { taskId: string; accountId: string; auditDetails: Record<string, Json>[] }
 >;
 
-/** How the notification reaches the planner, and where it sits in the event (the error paths' prefix). */
+/**
+ * How the notification reaches the planner, and where it sits in the event (the error paths' prefix):
+ * the Pipe's `{"notification": <$.body>}` is the only envelope a real source produces.
+ */
 const ENVELOPES = {
-  event: (n: unknown) => ({ event: bus(n), prefix: ['detail'] as Key[] }),
-  'event with JSON text': (n: unknown) => ({ event: bus(JSON.stringify(n)), prefix: ['detail'] as Key[] }),
-  'SNS event': (n: unknown) => ({
-    event: { Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify(n) } }] },
-    prefix: ['Records', 0, 'Sns', 'Message'] as Key[],
-  }),
-  bare: (n: unknown) => ({ event: n, prefix: [] as Key[] }),
+  event: (n: unknown) => ({ event: bus(n), prefix: ['detail', 'notification'] as Key[] }),
 };
 const envelope = fc.constantFrom(...(Object.keys(ENVELOPES) as (keyof typeof ENVELOPES)[]));
 

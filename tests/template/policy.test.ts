@@ -91,7 +91,10 @@ describe('events, switch and audits match the code', () => {
     const completed = Object.values(patterns).find((p) =>
       (p['detail-type'] as Json[])?.includes(AUDIT_COMPLETED_DETAIL_TYPE),
     );
-    expect(completed).toMatchObject({ source: [AUDIT_EVENT_SOURCE], detail: { taskStatus: ['COMPLETED'] } });
+    expect(completed).toMatchObject({
+      source: [AUDIT_EVENT_SOURCE],
+      detail: { notification: { taskStatus: ['COMPLETED'] } },
+    });
     const rerun = Object.values(patterns).find((p) =>
       (p['detail-type'] as Json[])?.includes(RERUN_DETAIL_TYPE),
     );
@@ -106,7 +109,7 @@ describe('events, switch and audits match the code', () => {
   it('turns the raw SQS body into an "Audit Completed" event on the bus', () => {
     const pipe = only('AWS::Pipes::Pipe');
     expect(pipe.Properties?.TargetParameters).toEqual({
-      InputTemplate: '<$.body>',
+      InputTemplate: '{"notification": <$.body>}',
       EventBridgeEventBusParameters: { Source: AUDIT_EVENT_SOURCE, DetailType: AUDIT_COMPLETED_DETAIL_TYPE },
     });
     for (const [, s] of resourcesOfType('AWS::SNS::Subscription'))

@@ -17,7 +17,12 @@ function issuesOf(result: ReturnType<typeof parseAuditEvent>): string[] {
   return result.issues.map(formatIssue);
 }
 
-describe('parseAuditEvent: the forms the notification arrives in', () => {
+/** The event as the stack's Pipe puts it on the bus: `{"notification": <$.body>}` as detail. */
+function auditCompleted(detail: unknown) {
+  return { version: '0', source: 'custom.devicedefender', 'detail-type': 'Audit Completed', detail };
+}
+
+describe('the forms the notification arrives in', () => {
   const expected = {
     auditTaskId: '4e2bcd1ccbc2a5dd15292a82ab80c380',
     accountId: '123456789012',
@@ -28,7 +33,7 @@ describe('parseAuditEvent: the forms the notification arrives in', () => {
   };
 
   it('reads the bare notification', () => {
-    const result = parseAuditEvent(notification());
+    const result = parseAuditNotification(notification());
     expect(result).toMatchObject({ ok: true, source: 'notification', audit: expected, warnings: [] });
     if (!result.ok) return;
     expect(result.audit.checks).toHaveLength(9);
@@ -41,21 +46,31 @@ describe('parseAuditEvent: the forms the notification arrives in', () => {
     });
   });
 
-  it('reads an SNS event whose Message is the JSON text', () => {
-    const event = { Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify(notification()) } }] };
-    expect(parseAuditEvent(event)).toMatchObject({ ok: true, audit: expected });
-  });
-
-  it('reads a single SNS record', () => {
-    expect(parseAuditEvent({ Sns: { Message: JSON.stringify(notification()) } })).toMatchObject({ ok: true });
+  it('reads the "Audit Completed" event the Pipe puts on the bus: detail.notification', () => {
+    expect(parseAuditEvent(auditCompleted({ notification: notification() }))).toMatchObject({
+      ok: true,
+      audit: expected,
+    });
   });
 
   it.each([
-    ['an object', notification()],
-    ['a JSON string', JSON.stringify(notification())],
-  ])('reads the EventBridge "Audit Completed" event with detail as %s', (_, detail) => {
-    const event = { version: '0', source: 'custom.devicedefender', 'detail-type': 'Audit Completed', detail };
-    expect(parseAuditEvent(event)).toMatchObject({ ok: true, audit: expected });
+    ['the notification as detail (a bare <$.body> template)', notification()],
+    ['the notification as JSON text', { notification: JSON.stringify(notification()) }],
+  ])('rejects an event with %s: no real source sends it', (_, detail) => {
+    expect(issuesOf(parseAuditEvent(auditCompleted(detail)))[0]).toMatch(/^detail\.notification: /);
+  });
+
+  it('rejects the bare notification and SNS records: only the bus invokes the planner', () => {
+    expect(issuesOf(parseAuditEvent(notification()))).toContain(
+      'detail: expected {"notification": <the audit notification>}, got undefined',
+    );
+    expect(issuesOf(parseAuditEvent(auditCompleted({})))).toEqual([
+      'detail.notification: is required (the Pipe puts the notification there)',
+    ]);
+    const record = {
+      Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify(notification()) } }],
+    };
+    expect(parseAuditEvent(record).ok).toBe(false);
   });
 
   it('reads the notification as JSON text', () => {
@@ -65,7 +80,7 @@ describe('parseAuditEvent: the forms the notification arrives in', () => {
   it('tolerates extra fields', () => {
     const extra = notification({ futureField: { nested: true } });
     extra.auditDetails[0].anotherField = 'x';
-    expect(parseAuditEvent(extra)).toMatchObject({ ok: true });
+    expect(parseAuditNotification(extra)).toMatchObject({ ok: true });
   });
 
   it('keeps the suppressed count, error code and message of a check', () => {
@@ -77,7 +92,7 @@ describe('parseAuditEvent: the forms the notification arrives in', () => {
       errorCode: 'INSUFFICIENT_PERMISSIONS',
       message: 'role lacks iot:ListCertificates',
     };
-    const result = parseAuditEvent(n);
+    const result = parseAuditNotification(n);
     expect(result.ok && result.audit.checks[0]).toMatchObject({
       suppressedNonCompliantResourcesCount: 1,
       errorCode: 'INSUFFICIENT_PERMISSIONS',
@@ -90,7 +105,7 @@ describe('parseAuditEvent: check names', () => {
   it('normalises a legacy name and warns', () => {
     const n = notification();
     n.auditDetails[3].checkName = 'DEVICE_CERT_APPROACHING_EXPIRATION_CHECK';
-    const result = parseAuditEvent(n);
+    const result = parseAuditNotification(n);
     expect(result.ok && result.audit.checks[3]?.checkName).toBe('DEVICE_CERTIFICATE_EXPIRING_CHECK');
     expect(result.ok && result.warnings).toEqual([
       'auditDetails[3]: legacy check name DEVICE_CERT_APPROACHING_EXPIRATION_CHECK read as DEVICE_CERTIFICATE_EXPIRING_CHECK',
@@ -105,7 +120,7 @@ describe('parseAuditEvent: check names', () => {
       nonCompliantResourcesCount: 5,
       totalResourcesCount: 5,
     });
-    const result = parseAuditEvent(n);
+    const result = parseAuditNotification(n);
     expect(result.ok && result.audit.checks.at(-1)).toMatchObject({
       checkName: 'QUANTUM_CERT_CHECK',
       known: false,
@@ -116,7 +131,7 @@ describe('parseAuditEvent: check names', () => {
   it('rejects a check reported twice, also under its legacy alias', () => {
     const n = notification();
     n.auditDetails.push({ ...n.auditDetails[1], checkName: 'REVOKED_DEVICE_CERT_CHECK' });
-    expect(issuesOf(parseAuditEvent(n))).toEqual([
+    expect(issuesOf(parseAuditNotification(n))).toEqual([
       'auditDetails[9]: check REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK is reported twice (also at auditDetails[1])',
     ]);
   });
@@ -135,14 +150,14 @@ describe('parseAuditEvent: rejections name their path', () => {
     [{ totalChecksCount: 1.5 }, 'totalChecksCount: expected an integer, got 1.5'],
     [{ auditDetails: {} }, 'auditDetails: expected an array, got an object'],
   ])('%j', (overrides, message) => {
-    const issues = issuesOf(parseAuditEvent(notification(overrides)));
+    const issues = issuesOf(parseAuditNotification(notification(overrides)));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toContain(message);
   });
 
   it('names a missing field', () => {
     const { taskId: _, ...n } = notification();
-    expect(issuesOf(parseAuditEvent(n))).toEqual(['taskId: is required']);
+    expect(issuesOf(parseAuditNotification(n))).toEqual(['taskId: is required']);
   });
 
   it('reports every error at once, with paths into auditDetails', () => {
@@ -150,7 +165,7 @@ describe('parseAuditEvent: rejections name their path', () => {
     n.auditDetails[2].nonCompliantResourcesCount = -4;
     n.auditDetails[5].checkRunStatus = 'DONE';
     delete n.auditDetails[6].totalResourcesCount;
-    expect(issuesOf(parseAuditEvent(n))).toEqual([
+    expect(issuesOf(parseAuditNotification(n))).toEqual([
       'accountId: expected a string, got 1',
       'auditDetails[2].nonCompliantResourcesCount: expected at least 0, got -4',
       'auditDetails[5].checkRunStatus: "DONE" is not valid; expected one of FAILED, CANCELED, COMPLETED_COMPLIANT, COMPLETED_NON_COMPLIANT',
@@ -159,38 +174,24 @@ describe('parseAuditEvent: rejections name their path', () => {
   });
 
   it('prefixes paths inside an EventBridge detail', () => {
-    const event = {
-      source: 'custom.devicedefender',
-      'detail-type': 'Audit Completed',
-      detail: notification({ taskId: '' }),
-    };
-    expect(issuesOf(parseAuditEvent(event))[0]).toMatch(/^detail\.taskId: /);
+    const event = auditCompleted({ notification: notification({ taskId: '' }) });
+    expect(issuesOf(parseAuditEvent(event))[0]).toMatch(/^detail\.notification\.taskId: /);
   });
 
   it('rejects an event from another source or of another type', () => {
-    const event = { source: 'aws.iot', 'detail-type': 'AWS API Call via CloudTrail', detail: notification() };
+    const event = {
+      source: 'aws.iot',
+      'detail-type': 'AWS API Call via CloudTrail',
+      detail: { notification: notification() },
+    };
     expect(issuesOf(parseAuditEvent(event))).toEqual([
       'source: expected "custom.devicedefender", got "aws.iot"',
       'detail-type: expected "Audit Completed", got "AWS API Call via CloudTrail"',
     ]);
   });
 
-  it('rejects a detail that is not JSON', () => {
-    const event = { source: 'custom.devicedefender', 'detail-type': 'Audit Completed', detail: '{oops' };
-    expect(issuesOf(parseAuditEvent(event))[0]).toMatch(/^detail: not valid JSON/);
-  });
-
-  it('rejects SNS events with several records or without a Message', () => {
-    const message = JSON.stringify(notification());
-    expect(
-      issuesOf(parseAuditEvent({ Records: [{ Sns: { Message: message } }, { Sns: { Message: message } }] })),
-    ).toEqual(['Records: expected exactly 1 SNS record, got 2']);
-    expect(issuesOf(parseAuditEvent({ Records: [{ Sns: {} }] }))).toEqual([
-      'Records[0].Sns.Message: expected the notification as a JSON string',
-    ]);
-    expect(issuesOf(parseAuditEvent({ Sns: { Message: 42 } }))).toEqual([
-      'Sns.Message: expected the notification as a JSON string',
-    ]);
+  it('rejects a notification text that is not JSON', () => {
+    expect(issuesOf(parseAuditNotification('{oops'))[0]).toMatch(/^\(document\): not valid JSON/);
   });
 
   it.each([null, 42, 'null', [], true])('rejects %j as a document', (input) => {
@@ -306,7 +307,9 @@ describe('properties', () => {
       fc.property(fc.jsonValue(), (value) => {
         for (const result of [
           parseAuditEvent(value),
-          parseAuditEvent(JSON.stringify(value)),
+          parseAuditEvent(auditCompleted({ notification: value })),
+          parseAuditNotification(value),
+          parseAuditNotification(JSON.stringify(value)),
           auditFromDescribeAuditTask('a', value),
         ]) {
           if (!result.ok) {
@@ -324,10 +327,9 @@ describe('properties', () => {
     fc.assert(
       fc.property(field, fc.jsonValue(), fc.boolean(), (key, value, wrap) => {
         const n = notification({ [key]: value });
-        const input = wrap
-          ? { source: 'custom.devicedefender', 'detail-type': 'Audit Completed', detail: n }
-          : n;
-        const result = parseAuditEvent(input);
+        const result = wrap
+          ? parseAuditEvent(auditCompleted({ notification: n }))
+          : parseAuditNotification(n);
         if (result.ok) expect(result.audit.auditTaskId).toMatch(/^[a-zA-Z0-9-]{1,40}$/);
       }),
       { numRuns: 1000 },
