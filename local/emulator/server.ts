@@ -1,6 +1,8 @@
 /**
  * The HTTP face of the emulator: route by the model, parse and validate by the model, call the
- * service, answer restJson1 (200 + JSON, or the error's model status + `x-amzn-ErrorType`).
+ * service, answer restJson1 (200 + JSON, or the error's model status + `x-amzn-ErrorType` and a JSON
+ * `message`; https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html, docs/aws-facts/iot-api.md).
+ * Page tokens are sealed to the listing that issued them (pagination.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,15 +10,17 @@ import { parseInput, serialiseOutput } from './codec.ts';
 import { ServiceError } from './errors.ts';
 import type { ServiceModel } from './model.ts';
 import { operationHandlers } from './operations.ts';
+import { PageTokens } from './pagination.ts';
 import { Router } from './router.ts';
 import type { DeviceDefenderService } from './service.ts';
 import { applyDefaults, validateInput } from './validator.ts';
 
 export function createEmulatorServer(model: ServiceModel, service: DeviceDefenderService): Server {
   const router = new Router(model.operations);
+  const tokens = new PageTokens(model);
   return createServer((request, response) => {
     readBody(request)
-      .then((body) => answer(model, router, service, request, body))
+      .then((body) => answer(model, router, tokens, service, request, body))
       .catch((error: unknown) => ({ status: 500, error: internalFailure(error) }))
       .then((reply) => send(response, reply));
   });
@@ -27,6 +31,7 @@ type Reply = { status: number; body: unknown } | { status: number; error: Servic
 function answer(
   model: ServiceModel,
   router: Router,
+  tokens: PageTokens,
   service: DeviceDefenderService,
   request: IncomingMessage,
   body: string,
@@ -50,7 +55,7 @@ function answer(
     applyDefaults(model, operation.input, input);
     const handler = operationHandlers[operation.name];
     if (!handler) throw new ServiceError('InternalFailureException', `${operation.name} is not emulated`);
-    const output = handler(service, input as never);
+    const output = tokens.page(operation, input, (positioned) => handler(service, positioned as never));
     return { status: operation.http.code, body: serialiseOutput(model, operation.output, output) };
   } catch (error) {
     if (!(error instanceof ServiceError)) return { status: 500, error: internalFailure(error) };
@@ -74,7 +79,9 @@ function send(response: ServerResponse, reply: Reply): void {
   } else {
     payload = reply.body ?? {};
   }
-  response.writeHead(reply.status, headers).end(JSON.stringify(payload));
+  const text = JSON.stringify(payload);
+  headers['content-length'] = String(Buffer.byteLength(text));
+  response.writeHead(reply.status, headers).end(text);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -666,9 +666,10 @@ export class DeviceDefenderService {
       checkName,
       actions: this.#actionsForCheck(checkName, names),
     }));
-    for (const checkName of Object.keys(filter ?? {})) {
+    for (const [checkName, reasonCodes] of Object.entries(filter ?? {})) {
       if (!(checkName in mapping))
         throw invalidRequest(`The reason-code filter names ${checkName}, which has no actions`);
+      assertReasonCodesOf(checkName, reasonCodes);
     }
 
     if (byAudit) {
@@ -792,6 +793,20 @@ function actionTypeOf(params: iot.MitigationActionParams): MitigationActionType 
     throw invalidRequest('logLevel DISABLED cannot be used in a mitigation action');
   }
   return ACTION_TYPE_BY_PARAMS[given[0]!];
+}
+
+/**
+ * A reason-code filter may only name codes the check reports (the catalogue's table of checks and
+ * reason codes, from https://docs.aws.amazon.com/iot-device-defender/latest/devguide/device-defender-audit-checks.html).
+ */
+function assertReasonCodesOf(checkName: string, reasonCodes: readonly string[]): void {
+  const known = checkCatalogue.get(checkName)?.reasonCodes ?? [];
+  const unknown = reasonCodes.filter((code) => !known.includes(code));
+  if (unknown.length > 0) {
+    throw invalidRequest(
+      `${checkName} has no reason code ${unknown.join(', ')}; its reason codes are ${known.join(', ')}`,
+    );
+  }
 }
 
 /** Failures a fixture declares win; otherwise the action takes effect. */
