@@ -23,7 +23,7 @@ const pollingMachine = {
       Parameters: {
         'TaskId.$': '$$.Execution.Name',
         'ClientRequestToken.$': '$$.Execution.Name',
-        Target: { AuditTaskId: 'audit-1', AuditCheckToReasonCodeFilter: { [CHECK]: ['CERTIFICATE_SHARED'] } },
+        Target: { AuditTaskId: 'audit-1', AuditCheckToReasonCodeFilter: { [CHECK]: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'] } },
         AuditCheckToActionsMapping: { [CHECK]: ['publish'] },
       },
       ResultPath: '$.start',
@@ -62,7 +62,7 @@ it('runs a polling state machine against the Device Defender emulator in virtual
         totalResourcesCount: 100,
         findings: Array.from({ length: 40 }, (_, i) => ({
           findingId: `finding-${i + 1}`,
-          reasonForNonComplianceCode: 'CERTIFICATE_SHARED',
+          reasonForNonComplianceCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
           nonCompliantResource: {
             resourceType: 'DEVICE_CERTIFICATE',
             resourceIdentifier: { deviceCertificateId: (i + 1).toString(16).padStart(64, '0') },
