@@ -1,5 +1,6 @@
 /**
- * Fault injection knobs: throttled API calls, failing mitigation actions, lost notifications. Rates
+ * Fault injection knobs: throttled API calls, failing mitigation actions, lost notifications, describes
+ * without their optional statistics. Rates
  * draw from seeded sources so tests are deterministic: throttling from a seeded sequence (one draw per
  * call), action failures and notification loss from a hash of what they decide about, so the outcome
  * does not depend on the order in which describe calls happen to decide findings.
@@ -26,6 +27,17 @@ export interface ActionFailureInjection {
   readonly seed?: number;
 }
 
+/**
+ * DescribeAuditMitigationActionsTask answers without `taskStatistics`, which the IoT model leaves
+ * optional (local/model/iot-model-subset.json). With neither limit set, every describe omits it.
+ */
+export interface OmittedStatisticsInjection {
+  /** Only the first N describes of each task omit it. */
+  readonly describes?: number;
+  /** Only while the task is younger than this (virtual ms since its start). */
+  readonly youngerThanMs?: number;
+}
+
 /** Messages as the action's failure would read in the real service. */
 const FAILURE_MESSAGES: Readonly<Record<ActionErrorCode, (run: ActionRun) => string>> = {
   INSUFFICIENT_PERMISSIONS: ({ action }) =>
@@ -50,6 +62,26 @@ export class Throttle {
     if (!injection) return;
     if (injection.operations !== undefined && !injection.operations.includes(operationName)) return;
     if (this.#next() < (injection.rate ?? 1)) throw new ServiceError('ThrottlingException', 'Rate exceeded');
+  }
+}
+
+/** Decides, describe by describe, whether the answer leaves `taskStatistics` out. */
+export class StatisticsOmission {
+  readonly #injection: OmittedStatisticsInjection | undefined;
+  readonly #describes = new Map<string, number>();
+
+  constructor(injection?: OmittedStatisticsInjection) {
+    this.#injection = injection;
+  }
+
+  /** Counts this describe of the task; true when its answer omits `taskStatistics`. */
+  omits(taskId: string, taskAgeMs: number): boolean {
+    const injection = this.#injection;
+    if (!injection) return false;
+    const describes = (this.#describes.get(taskId) ?? 0) + 1;
+    this.#describes.set(taskId, describes);
+    if (injection.describes !== undefined && describes > injection.describes) return false;
+    return injection.youngerThanMs === undefined || taskAgeMs < injection.youngerThanMs;
   }
 }
 

@@ -21,6 +21,8 @@ import { invalidRequest, notFound, ServiceError } from './errors.ts';
 import { type ActionExecutor, declaredFailures, type MitigationActionRecord } from './executor.ts';
 import {
   type ActionFailureInjection,
+  type OmittedStatisticsInjection,
+  StatisticsOmission,
   Throttle,
   type ThrottlingInjection,
   withInjectedFailures,
@@ -101,6 +103,7 @@ export class DeviceDefenderService {
   #executor: ActionExecutor = declaredFailuresThen(fleetEffects(this.fleet));
   #actionFailures: ActionFailureInjection | undefined;
   #throttle = new Throttle();
+  #statisticsOmission = new StatisticsOmission();
 
   constructor(options: ServiceOptions) {
     this.#clock = options.clock;
@@ -153,6 +156,11 @@ export class DeviceDefenderService {
   /** Fails matching mitigation actions of tasks started from now on; undefined stops. */
   injectActionFailures(injection: ActionFailureInjection | undefined): void {
     this.#actionFailures = injection;
+  }
+
+  /** Answers matching DescribeAuditMitigationActionsTask calls without `taskStatistics`; undefined stops. */
+  omitTaskStatistics(injection: OmittedStatisticsInjection | undefined): void {
+    this.#statisticsOmission = new StatisticsOmission(injection);
   }
 
   /** Called by the server before each operation: throws ThrottlingException when the call is throttled. */
@@ -529,7 +537,9 @@ export class DeviceDefenderService {
       taskStatus: task.status(now),
       startTime: new Date(task.startMs),
       ...(endMs !== undefined && { endTime: new Date(endMs) }),
-      taskStatistics: task.statistics(now),
+      ...(!this.#statisticsOmission.omits(task.taskId, now - task.startMs) && {
+        taskStatistics: task.statistics(now),
+      }),
       target: task.target,
       auditCheckToActionsMapping: task.auditCheckToActionsMapping,
       actionsDefinition: [...actions.values()].map((a) => ({
