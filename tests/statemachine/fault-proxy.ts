@@ -1,7 +1,9 @@
 /**
  * A workaround, not a feature of the emulator: an HTTP proxy in front of it that answers chosen
  * mitigation-task calls with an error (throttling, an unmodelled AccessDenied) before passing the rest
- * through. The state machine's IoT tasks go through it; the report function reads the emulator directly.
+ * through, or passes a call through and answers it with an error anyway: a start that started the task
+ * although its caller saw it fail. The state machine's IoT tasks go through it; the report function reads
+ * the emulator directly.
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +21,16 @@ export const THROTTLING: InjectedError = {
   status: 400,
   message: 'Rate exceeded',
 };
+export const INTERNAL_FAILURE: InjectedError = {
+  type: 'InternalFailureException',
+  status: 500,
+  message: 'An unexpected error has occurred',
+};
+export const INVALID_REQUEST: InjectedError = {
+  type: 'InvalidRequestException',
+  status: 400,
+  message: 'A task with this client request token already exists',
+};
 export const ACCESS_DENIED: InjectedError = {
   type: 'AccessDeniedException',
   status: 403,
@@ -29,6 +41,8 @@ export interface FaultProxy {
   readonly endpoint: string;
   /** Answers the next `count` calls of `operation` with `error`. */
   failNext(operation: TaskOperation, count: number, error?: InjectedError): void;
+  /** Passes the next `count` calls of `operation` to the emulator, then answers them with `error`. */
+  failAfterForwarding(operation: TaskOperation, count: number, error?: InjectedError): void;
   /** Calls seen per operation, failed ones included. */
   readonly calls: Record<TaskOperation, number>;
   close(): Promise<void>;
@@ -43,18 +57,27 @@ function operationOf(method: string | undefined, path: string): TaskOperation | 
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const pending: Record<TaskOperation, InjectedError[]> = { start: [], describe: [], cancel: [] };
+  const pending: Record<TaskOperation, { error: InjectedError; forward: boolean }[]> = {
+    start: [],
+    describe: [],
+    cancel: [],
+  };
   const calls: Record<TaskOperation, number> = { start: 0, describe: 0, cancel: 0 };
   const upstream = new URL(target);
   const server = createServer((request, response) => {
     const operation = operationOf(request.method, new URL(request.url ?? '/', target).pathname);
     if (operation) calls[operation]++;
     const injected = operation && pending[operation].shift();
-    if (injected) {
-      request.resume();
+    const fail = () =>
       response
-        .writeHead(injected.status, { 'content-type': 'application/json', 'x-amzn-errortype': injected.type })
-        .end(JSON.stringify({ message: injected.message }));
+        .writeHead(injected!.error.status, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': injected!.error.type,
+        })
+        .end(JSON.stringify({ message: injected!.error.message }));
+    if (injected && !injected.forward) {
+      request.resume();
+      fail();
       return;
     }
     const forwarded = httpRequest(
@@ -66,6 +89,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         headers: request.headers,
       },
       (answer) => {
+        if (injected) {
+          answer.resume();
+          answer.on('end', fail);
+          return;
+        }
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
       },
@@ -78,7 +106,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     failNext(operation, count, error = THROTTLING) {
-      for (let i = 0; i < count; i++) pending[operation].push(error);
+      for (let i = 0; i < count; i++) pending[operation].push({ error, forward: false });
+    },
+    failAfterForwarding(operation, count, error = INTERNAL_FAILURE) {
+      for (let i = 0; i < count; i++) pending[operation].push({ error, forward: true });
     },
     close: () =>
       new Promise((resolve, reject) => {

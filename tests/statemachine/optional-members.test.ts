@@ -86,6 +86,26 @@ describe('reads of AWS results in remediation.asl.json', () => {
     ]);
   });
 
+  it('follows guards across states into the adoption of an existing task, and only there', () => {
+    const asl = definition();
+    const comparable = asl.States.ExistingTaskComparable!;
+    comparable.Choices = (comparable.Choices as unknown[]).slice(1);
+    expect(unguardedOptionalReads(asl, model)).toEqual([
+      'ExistingTaskComparable (Choices[2].rule.Not.Variable): $.existing.Target.AuditTaskId may be omitted by AWS (com.amazonaws.iot#AuditMitigationActionsTaskTarget does not require it) and no IsPresent guard proves it',
+    ]);
+    // Adopting happens after ExistingTaskComparable proved the audit there; polling may follow a start.
+    const guarded = definition();
+    (guarded.States.AdoptExistingTask!.Parameters as Record<string, string>)['audit.$'] =
+      '$.existing.Target.AuditTaskId';
+    expect(unguardedOptionalReads(guarded, model)).toEqual([]);
+    const unguarded = definition();
+    (unguarded.States.AdvancePoll!.Parameters as Record<string, string>)['audit.$'] =
+      '$.existing.Target.AuditTaskId';
+    expect(unguardedOptionalReads(unguarded, model)).toEqual([
+      'AdvancePoll (Parameters.audit.$): $.existing.Target.AuditTaskId: $.existing may not hold the result of DescribeExistingTask here',
+    ]);
+  });
+
   it('finds optional members read inside intrinsic functions and paths that are no member at all', () => {
     const asl = definition();
     (asl.States.OutcomeTaskFailed!.Parameters as Record<string, string>)['cause.$'] =

@@ -88,6 +88,32 @@ export function planFor(auditTaskId: string, effective: 'enforce' | 'dry-run' = 
   };
 }
 
+type Service = Awaited<ReturnType<typeof startEmulator>>['service'];
+
+/** Ten running tasks of another audit: the account's limit, so the next start is refused. */
+export function occupyAllCapacity(service: Service, runMs: number) {
+  service.addAudit(planAudit('blocking-audit'));
+  service.setTaskProgress({ startDelayMs: runMs });
+  for (let i = 0; i < 10; i++)
+    service.startAuditMitigationActionsTask({
+      taskId: `blocker-${i}`,
+      clientRequestToken: `blocker-${i}`,
+      target: { ...PLAN.target, auditTaskId: 'blocking-audit' } as never,
+      auditCheckToActionsMapping: PLAN.auditCheckToActionsMapping as never,
+    });
+  service.setTaskProgress({ startDelayMs: 2_000 });
+}
+
+/** Every mitigation task the emulator holds (started within the last 90 days), by id. */
+export function mitigationTasks(service: Service, now: number) {
+  const { tasks = [] } = service.listAuditMitigationActionsTasks({
+    startTime: new Date(now - 89 * 86_400_000),
+    endTime: new Date(now),
+    maxResults: 250,
+  });
+  return Object.fromEntries(tasks.map((t) => [t.taskId, t.taskStatus]));
+}
+
 export interface HarnessOptions {
   readonly substitutions?: Partial<RemediationSubstitutions>;
   readonly switchValue?: string;
