@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { substitute } from '../../local/stepfunctions/definition.ts';
 import { localSubstitutions, REMEDIATION_ASL } from '../../statemachine/substitutions.ts';
 import { type Definition, type SmithyModel, unguardedOptionalReads } from './optional-members.ts';
-import { PLAN, planAudit, REVOKED, remediationHarness, SHARED, START } from './support.ts';
+import { PLAN, planAudit, REVOKED, remediationHarness, SHARED } from './support.ts';
 
 type State = Record<string, unknown> & { Type: string };
 const model = JSON.parse(
@@ -193,7 +193,7 @@ describe('a run through answers without optional members', () => {
 
   it('still publishes the outcome when the report function answers without its subject', async () => {
     const reportHandler = async () => ({ message: 'no subject', summary: {} });
-    const { service, run, sfn } = await remediationHarness({ reportHandler });
+    const { service, run } = await remediationHarness({ reportHandler });
     service.addAudit(planAudit());
     const { outcome, published } = await run(PLAN);
 
@@ -204,7 +204,5 @@ describe('a run through answers without optional members', () => {
     });
     expect(published).toHaveLength(1);
     expect(published[0]?.message).toContain('The report function failed with ReportIncomplete');
-    expect(published[0]?.publishedAt).toBeGreaterThanOrEqual(START);
-    expect(sfn.snsMessages).toHaveLength(1);
   });
 });
