@@ -19,10 +19,10 @@ import middy from '@middy/core';
 import {
   cleanupNotice,
   type EndedExecution,
-  mayHaveStartedTask,
   needsNotice,
   parseEndedExecution,
   type TaskCleanup,
+  taskToLookFor,
 } from '#lib/execution-cleanup';
 import { formatIssue } from '#lib/json-schema';
 import { logger, metrics, tracer } from '#shared/observability';
@@ -31,7 +31,8 @@ export const iot = new IoTClient({ maxAttempts: 8 });
 export const sns = new SNSClient({});
 
 async function cancelTaskIfRunning(execution: EndedExecution): Promise<TaskCleanup> {
-  if (!mayHaveStartedTask(execution)) return 'not-applicable';
+  const look = taskToLookFor(execution);
+  if (look !== 'look') return look;
   const taskId = execution.name;
   try {
     const { taskStatus } = await iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));

@@ -59,12 +59,18 @@ export function parseEndedExecution(
   };
 }
 
-/** Dry runs start no mitigation task, so there is nothing to cancel. */
-export function mayHaveStartedTask(execution: EndedExecution): boolean {
-  return !execution.name.startsWith('dry-');
-}
+export type TaskCleanup = 'canceled' | 'already-ended' | 'never-started' | 'not-applicable' | 'not-ours';
 
-export type TaskCleanup = 'canceled' | 'already-ended' | 'never-started' | 'not-applicable';
+/**
+ * Whether a task named after the execution can be the execution's own. Dry runs start none. A
+ * StartRejected execution started none either: a task of that name belongs to someone else (the
+ * state machine refused to adopt it), so cancelling it would stop another remediation.
+ */
+export function taskToLookFor(execution: EndedExecution): 'look' | 'not-applicable' | 'not-ours' {
+  if (execution.name.startsWith('dry-')) return 'not-applicable';
+  if (execution.status === 'FAILED' && execution.error === 'StartRejected') return 'not-ours';
+  return 'look';
+}
 
 /** The state machine already reported its own named failures; anything else needs a notice. */
 export function needsNotice(execution: EndedExecution, cleanup: TaskCleanup): boolean {
@@ -85,6 +91,7 @@ export function cleanupNotice(
     'already-ended': `Its mitigation task ${execution.name} had already ended; nothing was canceled.`,
     'never-started': 'No mitigation task had been started.',
     'not-applicable': 'It was a dry run: no mitigation task is ever started.',
+    'not-ours': `It started no mitigation task; a task named ${execution.name}, if any, is not its own and was left alone.`,
   };
   const lines = [
     `The remediation execution ${execution.name} ended ${execution.status}.`,

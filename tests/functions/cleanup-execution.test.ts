@@ -108,6 +108,23 @@ describe('cleanup-execution', () => {
     expect(iot).not.toHaveReceivedCommand(DescribeAuditMitigationActionsTaskCommand);
   });
 
+  it("never cancels a task behind a StartRejected execution: it is not the execution's own", async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'IN_PROGRESS' });
+    const result = await handler(
+      statusChange('enf-audit-8', 'FAILED', {
+        error: 'StartRejected',
+        cause: 'a task of this id exists for another audit',
+      }),
+      context,
+    );
+    expect(result).toEqual({ outcome: 'not-ours', notified: false });
+    expect(iot).not.toHaveReceivedCommand(DescribeAuditMitigationActionsTaskCommand);
+    expect(iot).not.toHaveReceivedCommand(CancelAuditMitigationActionsTaskCommand);
+    expect(
+      cleanupNotice(statusChange('enf-audit-8', 'FAILED').detail as never, 'not-ours').message,
+    ).toContain('is not its own and was left alone');
+  });
+
   it('lets IoT errors fail the invocation so it is retried', async () => {
     iot.on(DescribeAuditMitigationActionsTaskCommand).rejects(new Error('InternalFailure'));
     await expect(handler(statusChange('enf-audit-7', 'TIMED_OUT'), context)).rejects.toThrow(
