@@ -8,7 +8,7 @@ import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
 import type { Audit } from '#lib/audit';
 import { planRemediation } from '#lib/plan';
 import type { Policy } from '#lib/policy';
-import { STATE_MACHINE_ARN, startLocalStack } from '../local/stack.ts';
+import { startLocalStack } from '../local/stack.ts';
 
 export interface PollingRow {
   readonly taskSeconds: number;
@@ -40,14 +40,9 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
   const deadline = Math.max(...taskSeconds) + 7_200;
   const stack = await startLocalStack({
     switchValue: 'enforce',
-    substitutions: { DeadlineSeconds: String(deadline) },
+    parameters: { DeadlineSeconds: String(deadline) },
   });
   const service = stack.emulator.service;
-  service.createMitigationAction({
-    actionName: 'PublishFinding',
-    roleArn: 'arn:aws:iam::123456789012:role/mitigation',
-    actionParams: { publishFindingToSnsParams: { topicArn: 'arn:aws:sns:us-east-1:123456789012:findings' } },
-  });
   const rows: PollingRow[] = [];
   try {
     for (const seconds of taskSeconds) {
@@ -88,10 +83,16 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
           },
         ],
       };
-      const plan = planRemediation(audit, policy, { value: 'enforce', lastModified: 0 });
+      // The template's mitigation actions are named <stack name>-<policy action name>.
+      const plan = planRemediation(
+        audit,
+        policy,
+        { value: 'enforce', lastModified: 0 },
+        { actionNamePrefix: stack.deployed.stackName },
+      );
       if (plan.kind !== 'plan') throw new Error(`no plan: ${plan.detail}`);
       const execution = stack.runner.startExecution({
-        stateMachineArn: STATE_MACHINE_ARN,
+        stateMachineArn: stack.stateMachineArn,
         name: plan.names.executionName,
         input: plan,
       });

@@ -1,8 +1,9 @@
 /**
  * The remediation story, end to end on the local stack: an audit of the emulated fleet ends, its
- * notification reaches the real planner as an "Audit Completed" event, the planner's real SFN client
- * starts the real state machine, which starts and follows the mitigation task and reports; a second
- * audit then shows the fleet before and after.
+ * notification goes through the template's wiring (SNS topic -> SQS -> Pipe -> event bus -> rule) to
+ * the real planner as an "Audit Completed" event, the planner's real SFN client starts the real state
+ * machine, which starts and follows the mitigation task and reports; a second audit then shows the
+ * fleet before and after.
  */
 import {
   DescribeAccountAuditConfigurationCommand,
@@ -12,7 +13,7 @@ import {
 } from '@aws-sdk/client-iot';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
 import type { AuditNotification, FleetSummary } from './emulator/index.ts';
-import { type LocalStack, startLocalStack } from './stack.ts';
+import { type LocalStack, plannerResult, startLocalStack } from './stack.ts';
 import type { ExecutionOutcome, LocalExecution } from './stepfunctions/index.ts';
 
 export interface DemoOptions {
@@ -26,6 +27,8 @@ export interface DemoOptions {
 }
 
 export interface DemoResult {
+  /** The local stack's name: the template names its resources after it. */
+  readonly stackName: string;
   readonly auditTaskId: string;
   readonly planned: PlanRemediationResult;
   readonly outcome?: ExecutionOutcome;
@@ -73,9 +76,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         `    ${detail.checkName.padEnd(62)} ${String(detail.nonCompliantResourcesCount).padStart(8)} of ${detail.totalResourcesCount}`,
       );
 
-    const planned = await stack.deliver(first);
+    const planned = plannerResult<PlanRemediationResult>(await stack.publishAuditNotification(first));
     log(`${clock()} Audit Completed event -> plan-remediation: ${describePlanned(planned)}`);
     const base = {
+      stackName: stack.deployed.stackName,
       auditTaskId: first.taskId,
       planned,
       fleetBefore,

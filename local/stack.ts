@@ -1,43 +1,76 @@
 /**
- * The whole deployed flow, locally, on one virtual clock: the Device Defender emulator, the runtime
- * switch and policy in a local parameter store (served over SSM's protocol), the real remediation ASL
- * in the local Step Functions runner (served over SFN's protocol) with the real report function, and
- * the real planner and sweep handlers, whose real SDK clients find these endpoints through the
- * standard `AWS_ENDPOINT_URL_<SERVICE>` variables, as they would find AWS.
+ * The whole deployed flow, locally, on one virtual clock, wired as template.yaml says at run time
+ * (local/wiring/): the Device Defender emulator; the template's SSM parameters in a local parameter
+ * store (served over SSM's protocol); its topics, queues, Pipe, event buses, rules and schedule; its
+ * functions, each imported from its esbuild entry point with its template environment; and its state
+ * machine, with the template's DefinitionSubstitutions, in the local Step Functions engine (served
+ * over SFN's protocol), whose status-change events reach the default bus and its rules. The
+ * functions' real SDK clients find these endpoints through the standard `AWS_ENDPOINT_URL_<SERVICE>`
+ * variables, as they would find AWS.
  *
- * One stack per process (per test file under vitest): like Lambda, the handlers read their endpoints and settings from the
- * environment, and their SDK clients keep the endpoint they first resolved.
+ * An audit notification goes SNS topic -> SQS queue -> Pipe -> event bus -> rule -> planner, and fails
+ * on the way exactly where the template would make it fail in AWS (a dead-letter queue, an event no
+ * rule matches). Give `templateText` or `transformTemplate` to deploy another version of the template.
+ *
+ * One stack per process (per test file under vitest): like Lambda, the handlers read their endpoints
+ * and settings from the environment, and their SDK clients keep the endpoint they first resolved.
  */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { IoTClient } from '@aws-sdk/client-iot';
-import type { Context } from 'aws-lambda';
-import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
-import type { SweepResult } from '../functions/sweep-audits/index.ts';
-import {
-  localSubstitutions,
-  REMEDIATION_ASL,
-  type RemediationSubstitutions,
-} from '../statemachine/substitutions.ts';
 import { VirtualClock } from './clock.ts';
 import type { AuditNotification } from './emulator/index.ts';
 import { type Emulator, presets, startEmulator } from './emulator/index.ts';
-import { type LocalSsmEndpoint, ParameterStore, startLocalSsmEndpoint } from './parameter-store.ts';
+import { ParameterStore, startLocalSsmEndpoint } from './parameter-store.ts';
 import { type LocalSfnEndpoint, LocalStepFunctions, startLocalSfnEndpoint } from './stepfunctions/index.ts';
+import {
+  type BusEvent,
+  deployIotResources,
+  deploySsmParameters,
+  type Invocation,
+  LocalCloud,
+  type PublishedMessage,
+  type PublishTrace,
+  type PutEventResult,
+  type PutEventsEntry,
+  type SqsMessage,
+} from './wiring/index.ts';
+import { functionEnvironments, loadFunctions, mergedEnvironment } from './wiring/lambda.ts';
+import { startLocalSnsEndpoint } from './wiring/sns-endpoint.ts';
+import {
+  type CfnTemplate,
+  DeployedTemplate,
+  parseTemplate,
+  readTemplateText,
+  TEMPLATE_URL,
+} from './wiring/template.ts';
 
 export const ACCOUNT_ID = '123456789012';
 export const REGION = 'us-east-1';
-export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:remediation`;
-export const POLICY_PARAMETER = '/device-defender-remediation/policy';
-const REPORT_FUNCTION = 'report-remediation';
+export const PARTITION = 'aws';
+/** The stack name `sam deploy` uses by default (samconfig.toml). */
+export const STACK_NAME = 'device-defender-remediation';
+/** Where the local stack stores a policy given as `policy` (passed as the PolicyParameterName parameter). */
+export const POLICY_PARAMETER = `/${STACK_NAME}/policy`;
+
+/** The logical ids the local stack's conveniences use; everything else is read from the template. */
+export const AUDIT_NOTIFICATIONS_TOPIC = 'AuditNotificationsTopic';
 
 export interface LocalStackOptions {
   /** An emulator preset to load: `demo` (a small fleet with every problem) or `large`. */
   readonly preset?: string;
-  /** The runtime switch, set before anything else happens (so every later audit may be enforced). */
+  /** The runtime switch the stack creates (the SwitchDefault parameter), before anything else happens. */
   readonly switchValue?: string;
   /** A policy document to serve from the policy parameter; without it the bundled default applies. */
   readonly policy?: unknown;
-  readonly substitutions?: Partial<RemediationSubstitutions>;
-  /** Where virtual time starts; by default an hour ahead of real time (see `deliver`). */
+  /** Template parameter overrides, as `sam deploy --parameter-overrides` gives them. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** The template to deploy instead of template.yaml as it is on disk. */
+  readonly templateText?: string;
+  /** Changes the parsed template before it is deployed (e.g. to put an old InputTemplate back). */
+  readonly transformTemplate?: (template: CfnTemplate) => CfnTemplate | undefined;
+  readonly stackName?: string;
+  /** Where virtual time starts; by default an hour ahead of real time. */
   readonly startMs?: number;
   /** Show the functions' logs (Powertools) instead of silencing them. */
   readonly verbose?: boolean;
@@ -48,55 +81,62 @@ export interface LocalStack {
   readonly emulator: Emulator;
   readonly parameters: ParameterStore;
   readonly runner: LocalStepFunctions;
+  /** The template as deployed: names, ARNs, parameter values. */
+  readonly deployed: DeployedTemplate;
+  /** The deployed wiring: topics, queues, buses, pipes, functions. */
+  readonly cloud: LocalCloud;
+  readonly stateMachineArn: string;
+  readonly switchParameterName: string;
   /** A client of the emulator, for the things a person or the service would do (start an audit...). */
   readonly iot: IoTClient;
   /** Every audit notification the emulator announced, in order. */
   readonly notifications: AuditNotification[];
-  /** Hands a notification to the planner as the bus would: an "Audit Completed" event. */
-  deliver(notification: unknown): Promise<PlanRemediationResult>;
-  /** Invokes the sweep as the schedule would, or with an operator's re-run event. */
-  sweep(event?: unknown): Promise<SweepResult>;
+  /** Every asynchronous function invocation (rules, schedules), in the order they ended. */
+  readonly invocations: readonly Invocation[];
+  /**
+   * Device Defender's delivery of an audit notification to the stack's topic: SNS -> SQS -> Pipe ->
+   * event bus -> rules -> functions, as the template wires them. Settles when all of it has happened.
+   */
+  publishAuditNotification(notification: unknown): Promise<PublishTrace>;
+  /** PutEvents on the stack's buses (`npm run rerun` puts an "Audit Remediation Requested" event). */
+  putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventResult[]>;
+  /** Fires a schedule of the template once (the only one when not named): its target gets its Input. */
+  triggerSchedule(scheduleId?: string): Promise<Invocation>;
+  /** Messages at rest in a queue of the template, e.g. a dead-letter queue. */
+  deadLetters(queueId: string): readonly SqsMessage[];
+  /** Events a bus received (the stack's bus by default), matched or not. */
+  busEvents(busName?: string): readonly BusEvent[];
+  /** Messages published to a topic of the template (reports, cleanup notices...). */
+  topicMessages(topicId: string): readonly PublishedMessage[];
   setSwitch(value: string): void;
+  /** Settles once background deliveries (status-change events -> cleanup) are done. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A Lambda context as the runtime hands it to a handler of this account (or another, for tests). */
-export function lambdaContext(functionName: string, account = ACCOUNT_ID): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${account}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** The notification as the bus delivers it to the planner (the Pipe puts it in `detail.notification`). */
-export function auditCompletedEvent(notification: unknown) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    source: 'custom.devicedefender',
-    'detail-type': 'Audit Completed',
-    account: ACCOUNT_ID,
-    time: new Date().toISOString(),
-    region: REGION,
-    resources: [],
-    detail: { notification },
-  };
-}
+const ROOT_DIR = dirname(fileURLToPath(TEMPLATE_URL));
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // Virtual time runs ahead of real time, as it does once anything has waited: a fresh execution's
   // startDate then never looks older than the planner's call (its duplicate test).
   const clock = new VirtualClock(options.startMs ?? Date.now() + 3_600_000);
+  const stackName = options.stackName ?? STACK_NAME;
+  const policyParameter = `/${stackName}/policy`;
+
+  let template = parseTemplate(options.templateText ?? readTemplateText());
+  if (options.transformTemplate) template = options.transformTemplate(template) ?? template;
+  const deployed = new DeployedTemplate(template, {
+    stackName,
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    partition: PARTITION,
+    parameters: {
+      ...(options.switchValue === undefined ? {} : { SwitchDefault: options.switchValue }),
+      ...(options.policy === undefined ? {} : { PolicyParameterName: policyParameter }),
+      ...options.parameters,
+    },
+  });
+
   const emulator = await startEmulator({ clock, accountId: ACCOUNT_ID, region: REGION });
   if (options.preset) {
     const preset = presets[options.preset];
@@ -109,64 +149,126 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     notifications.push(notification);
   });
 
-  const substitutions = { ...localSubstitutions, ...options.substitutions };
+  // What CloudFormation would create before anything runs.
   const parameters = new ParameterStore(clock);
-  parameters.set(substitutions.SwitchParameterName, options.switchValue ?? 'dry-run');
-  if (options.policy !== undefined) parameters.set(POLICY_PARAMETER, JSON.stringify(options.policy));
+  deploySsmParameters(deployed, parameters);
+  if (options.policy !== undefined) parameters.set(policyParameter, JSON.stringify(options.policy));
+  deployIotResources(deployed, emulator.service);
+  const cloud = new LocalCloud(deployed, clock);
 
-  const ssm: LocalSsmEndpoint = await startLocalSsmEndpoint(parameters);
+  const [ssm, sns] = await Promise.all([
+    startLocalSsmEndpoint(parameters),
+    startLocalSnsEndpoint((arn) => cloud.topicByArn(arn)),
+  ]);
+  const environments = functionEnvironments(deployed);
+  const environment = mergedEnvironment(environments);
+  // The switch the functions read (the state machine reads the same one through its substitutions).
+  const switchParameterName = environment.SWITCH_PARAMETER_NAME;
+  if (switchParameterName === undefined)
+    throw new Error('no function of the template reads SWITCH_PARAMETER_NAME');
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_ENDPOINT_URL_IOT: emulator.endpoint,
     AWS_ENDPOINT_URL_SSM: ssm.endpoint,
-    STATE_MACHINE_ARN,
-    SWITCH_PARAMETER_NAME: substitutions.SwitchParameterName,
-    POWERTOOLS_SERVICE_NAME: 'device-defender-remediation',
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    ...environment,
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...(options.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'SILENT' }),
   });
-  if (options.policy !== undefined) process.env.POLICY_PARAMETER_NAME = POLICY_PARAMETER;
-  else delete process.env.POLICY_PARAMETER_NAME;
-  delete process.env.ACTION_NAME_PREFIX;
 
   // Imported only now: Powertools and the SDK clients read the environment when they load.
-  const [{ handler: planRemediation }, { handler: sweepAudits }, { handler: reportRemediation }] =
-    await Promise.all([
-      import('../functions/plan-remediation/index.ts'),
-      import('../functions/sweep-audits/index.ts'),
-      import('../functions/report-remediation/index.ts'),
-    ]);
+  const functions = await loadFunctions(deployed, ROOT_DIR, environments);
+  cloud.attachFunctions(functions);
+
+  const stateMachineIds = [
+    ...deployed.resourceIds('AWS::Serverless::StateMachine'),
+    ...deployed.resourceIds('AWS::StepFunctions::StateMachine'),
+  ];
+  if (stateMachineIds.length !== 1)
+    throw new Error(`the local stack runs one state machine; the template has ${stateMachineIds.length}`);
+  const [stateMachineId] = stateMachineIds as [string];
+  const stateMachineArn = String(deployed.ref(stateMachineId));
+  const definitionUri = deployed.property(stateMachineId, 'DefinitionUri');
+  if (typeof definitionUri !== 'string')
+    throw new Error(`${stateMachineId}: only a local DefinitionUri file is emulated`);
+  const substitutions = (deployed.property(stateMachineId, 'DefinitionSubstitutions') ?? {}) as Record<
+    string,
+    unknown
+  >;
 
   const runner = new LocalStepFunctions({
     clock,
     iotEndpoint: emulator.endpoint,
-    lambdas: { [REPORT_FUNCTION]: (event, context) => reportRemediation(event, context) },
+    lambdas: Object.fromEntries(
+      [...functions.values()].flatMap((fn) => [
+        [fn.arn, fn.handler],
+        [fn.name, fn.handler],
+      ]),
+    ),
     ssmParameters: parameters.values,
-    definitionSubstitutions: { ...substitutions },
+    definitionSubstitutions: Object.fromEntries(
+      Object.entries(substitutions).map(([name, value]) => [name, String(value)]),
+    ),
+    onStatusChange: (event) => cloud.routeStatusChange(event),
+    onSnsMessage: (message) => {
+      void cloud.topicByArn(message.topicArn)?.publish(message.message, message.subject);
+    },
   });
   const sfn: LocalSfnEndpoint = await startLocalSfnEndpoint({
     runner,
-    stateMachines: { [STATE_MACHINE_ARN]: REMEDIATION_ASL },
+    stateMachines: { [stateMachineArn]: new URL(definitionUri, TEMPLATE_URL) },
   });
   process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
 
   const iot = new IoTClient({ endpoint: emulator.endpoint, region: REGION, maxAttempts: 1 });
+  const stackBus = deployed.resourceIds('AWS::Events::EventBus')[0];
   return {
     clock,
     emulator,
     parameters,
     runner,
+    deployed,
+    cloud,
+    stateMachineArn,
+    switchParameterName,
     iot,
     notifications,
-    deliver: (notification) =>
-      planRemediation(auditCompletedEvent(notification), lambdaContext('plan-remediation')),
-    sweep: (event = { source: 'aws.scheduler' }) => sweepAudits(event, lambdaContext('sweep-audits')),
-    setSwitch: (value) => parameters.set(substitutions.SwitchParameterName, value),
+    invocations: cloud.invocations,
+    publishAuditNotification: (notification) =>
+      cloud.publish(AUDIT_NOTIFICATIONS_TOPIC, JSON.stringify(notification)),
+    putEvents: (entries) => cloud.putEvents(entries),
+    triggerSchedule: (scheduleId) => cloud.triggerSchedule(scheduleId),
+    deadLetters: (queueId) => cloud.queueMessages(queueId),
+    busEvents: (busName) =>
+      cloud.busByNameOrArn(busName ?? (stackBus ? deployed.physicalName(stackBus) : 'default'))?.events ?? [],
+    topicMessages: (topicId) => cloud.topicMessages(topicId),
+    setSwitch: (value) => parameters.set(switchParameterName, value),
+    idle: () => cloud.idle(),
     close: async () => {
+      await cloud.idle();
       iot.destroy();
-      await Promise.all([sfn.close(), ssm.close(), emulator.close()]);
+      await Promise.all([sfn.close(), ssm.close(), sns.close(), emulator.close()]);
     },
   };
+}
+
+/** The result of the one planner invocation a delivery led to (throws when there was not exactly one). */
+export function plannerResult<T = unknown>(trace: PublishTrace, functionId = 'PlanRemediationFunction'): T {
+  const invocations = trace.invocations.filter((i) => i.functionId === functionId);
+  if (invocations.length !== 1) {
+    const how = trace.deliveries.map(
+      (d) => `${d.queue}: ${d.outcome}${d.failures.length ? ` (${d.failures.at(-1)})` : ''}`,
+    );
+    throw new Error(
+      `expected one ${functionId} invocation, got ${invocations.length}; rules matched: ${trace.matchedRules.join(', ') || 'none'}; ${how.join('; ')}`,
+    );
+  }
+  const [invocation] = invocations as [Invocation];
+  if (invocation.outcome === 'failed')
+    throw new Error(
+      `${functionId} failed: ${invocation.error?.errorType}: ${invocation.error?.errorMessage}`,
+    );
+  return invocation.result as T;
 }

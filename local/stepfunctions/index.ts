@@ -19,3 +19,4 @@ export {
   type StartExecutionRequest,
 } from './runner.ts';
 export type { SnsMessage } from './sns-task.ts';
+export { type ExecutionStatusChangeEvent, executionStatusChangeEvent } from './status-change.ts';

@@ -11,6 +11,7 @@ import { localIotClient } from './iot-task.ts';
 import type { LambdaHandlers } from './lambda-task.ts';
 import { loadSmithyModel, SdkShapes } from './sdk-shapes.ts';
 import type { SnsMessage } from './sns-task.ts';
+import { type ExecutionStatusChangeEvent, executionStatusChangeEvent } from './status-change.ts';
 import { type ServedTask, serveResource, type TaskServices } from './tasks.ts';
 
 export interface LocalStepFunctionsOptions {
@@ -24,6 +25,13 @@ export interface LocalStepFunctionsOptions {
   readonly ssmParameters?: Map<string, string>;
   /** Fills the ASL's `${Name}` placeholders, as the template's DefinitionSubstitutions do. */
   readonly definitionSubstitutions?: Readonly<Record<string, string>>;
+  /**
+   * Receives each "Step Functions Execution Status Change" event, as Step Functions sends it to the
+   * default event bus: RUNNING when an execution starts, then its final status.
+   */
+  readonly onStatusChange?: (event: ExecutionStatusChangeEvent) => void;
+  /** Receives each message an `sns:publish` task publishes (besides `snsMessages`). */
+  readonly onSnsMessage?: (message: SnsMessage) => void;
 }
 
 /** A path to an ASL file, or the definition itself (placeholders are substituted in both). */
@@ -57,16 +65,22 @@ export class LocalStepFunctions {
   readonly #services: TaskServices;
   readonly #stateMachines = new Map<string, RegisteredStateMachine>();
   readonly #executions = new Map<string, LocalExecution>();
+  readonly #onStatusChange: ((event: ExecutionStatusChangeEvent) => void) | undefined;
 
   constructor(options: LocalStepFunctionsOptions) {
     this.#clock = options.clock;
     this.#substitutions = options.definitionSubstitutions ?? {};
+    this.#onStatusChange = options.onStatusChange;
+    const onSnsMessage = options.onSnsMessage;
     this.#services = {
       iotClient: localIotClient(options.iotEndpoint),
       iotShapes: new SdkShapes(loadSmithyModel(IOT_MODEL), 'com.amazonaws.iot'),
       lambdas: options.lambdas ?? {},
       ssmParameters: options.ssmParameters ?? new Map(),
-      recordSnsMessage: (message) => this.snsMessages.push(message),
+      recordSnsMessage: (message) => {
+        this.snsMessages.push(message);
+        onSnsMessage?.(message);
+      },
       now: () => this.#clock.now(),
     };
   }
@@ -106,6 +120,11 @@ export class LocalStepFunctions {
     }
     const execution = new LocalExecution({ clock: this.#clock, stateMachine, executionArn, name, input });
     this.#executions.set(executionArn, execution);
+    const listener = this.#onStatusChange;
+    if (listener) {
+      listener(executionStatusChangeEvent(execution, this.#clock.now()));
+      void execution.result.then(() => listener(executionStatusChangeEvent(execution, this.#clock.now())));
+    }
     return execution;
   }
 

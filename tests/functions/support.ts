@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
-import {
-  auditCompletedEvent as stackAuditCompletedEvent,
-  lambdaContext as stackLambdaContext,
-} from '../../local/stack.ts';
+import { lambdaContext as localLambdaContext } from '../../local/wiring/lambda.ts';
 
 export const ACCOUNT = '123456789012';
 export const STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:remediation`;
@@ -12,11 +9,25 @@ export const SWITCH_PARAMETER = '/ddr/switch';
 export const sampleNotification = () =>
   JSON.parse(readFileSync(new URL('../../local/samples/audit-notification.json', import.meta.url), 'utf8'));
 
-export const auditCompletedEvent = (detail: unknown = sampleNotification()) =>
-  stackAuditCompletedEvent(detail);
+/**
+ * A hand-made "Audit Completed" event for handler unit tests: the notification in `detail.notification`,
+ * as the template's Pipe puts it there. The local stack builds no such event: it runs the wiring
+ * (tests/wiring shows the event it produces).
+ */
+export const auditCompletedEvent = (notification: unknown = sampleNotification()) => ({
+  version: '0',
+  id: crypto.randomUUID(),
+  source: 'custom.devicedefender',
+  'detail-type': 'Audit Completed',
+  account: ACCOUNT,
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: [],
+  detail: { notification },
+});
 
 export const lambdaContext = (functionName = 'plan-remediation', account = ACCOUNT): Context =>
-  stackLambdaContext(functionName, account);
+  localLambdaContext(functionName, `arn:aws:lambda:us-east-1:${account}:function:${functionName}`);
 
 /** The stack's environment for the handlers. */
 export function setStackEnvironment(extra: Record<string, string | undefined> = {}) {

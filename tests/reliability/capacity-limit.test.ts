@@ -4,6 +4,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import {
   announced,
   auditIds,
+  deliver,
   expectEachAuditRemediatedOnce,
   fixtureAudit,
   mitigationTasks,
@@ -30,7 +31,7 @@ describe('15 audits completing together against the 10-running-task limit', () =
     const notifications = await announced(stack);
     expect(notifications.map((n) => n.taskId).sort()).toEqual(AUDITS);
 
-    const planned = await Promise.all(notifications.map((n) => stack.deliver(n)));
+    const planned = await Promise.all(notifications.map((n) => deliver(stack, n)));
     expect(planned.map((p) => p.outcome)).toEqual(AUDITS.map(() => 'started'));
 
     const outcomes = await settled(stack);

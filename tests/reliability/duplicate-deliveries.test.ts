@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import {
   announced,
+  deliver,
   expectEveryFindingAccountedFor,
   fixtureAudit,
   holdClock,
@@ -29,7 +30,9 @@ describe('50 identical deliveries of one notification at once', () => {
     // Hold virtual time while the 50 deliveries are in flight, so that every one of them meets the
     // execution still RUNNING (Step Functions' idempotent answer) whatever the machine's speed.
     const release = holdClock(stack);
-    const outcomes = await Promise.all(Array.from({ length: DELIVERIES }, () => stack.deliver(notification)));
+    const outcomes = await Promise.all(
+      Array.from({ length: DELIVERIES }, () => deliver(stack, notification)),
+    );
     await release();
 
     expect(stack.runner.executions).toHaveLength(1);
@@ -53,7 +56,7 @@ describe('50 identical deliveries of one notification at once', () => {
     expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
 
     // After the execution ended, a redelivery meets ExecutionAlreadyExists: a duplicate, nothing new.
-    await expect(stack.deliver(notification)).resolves.toEqual({
+    await expect(deliver(stack, notification)).resolves.toEqual({
       outcome: 'duplicate',
       executionName: execution!.name,
     });

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import {
   auditIds,
+  deliver,
   executionsByAudit,
   expectEachAuditRemediatedOnce,
   fixtureAudit,
   reliabilityStack,
   settled,
+  sweep,
 } from './support.ts';
 
 const AUDITS = auditIds('reliability-lost', 20);
@@ -34,13 +36,13 @@ describe('20 % of notifications lost', () => {
     expect(lost.length).toBeGreaterThanOrEqual(3);
     expect(lost.length).toBeLessThanOrEqual(6);
 
-    const planned = await Promise.all(stack.notifications.map((n) => stack.deliver(n)));
+    const planned = await Promise.all(stack.notifications.map((n) => deliver(stack, n)));
     expect(planned.map((p) => p.outcome)).toEqual(arrived.map(() => 'started'));
     await settled(stack);
     expect([...executionsByAudit(stack).keys()].sort()).toEqual([...arrived].sort());
 
     // The schedule fires: every completed audit of the window is listed and handed to the planner.
-    const swept = await stack.sweep();
+    const swept = await sweep(stack);
     expect(swept).toEqual({
       kind: 'sweep',
       audits: AUDITS.length,
@@ -53,7 +55,7 @@ describe('20 % of notifications lost', () => {
     expectEachAuditRemediatedOnce(stack, AUDITS);
 
     // A second sweep finds nothing left to do.
-    await expect(stack.sweep()).resolves.toMatchObject({ outcomes: { duplicate: AUDITS.length } });
+    await expect(sweep(stack)).resolves.toMatchObject({ outcomes: { duplicate: AUDITS.length } });
     expect(stack.runner.executions).toHaveLength(AUDITS.length);
   });
 });

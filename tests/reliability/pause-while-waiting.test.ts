@@ -4,6 +4,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import {
   announced,
   auditIds,
+  deliver,
   fixtureAudit,
   holdClock,
   mitigationTasks,
@@ -28,7 +29,7 @@ describe('pausing the switch while executions wait for capacity', () => {
     service.setTaskProgress({ startDelayMs: 2_000, findingsPerSecond: 0.001 });
     for (const id of RUNNING) service.addAudit(fixtureAudit(id));
     const first = await announced(stack);
-    const planned = await Promise.all(first.map((n) => stack.deliver(n)));
+    const planned = await Promise.all(first.map((n) => deliver(stack, n)));
     expect(planned.map((p) => p.outcome)).toEqual(RUNNING.map(() => 'started'));
     await stack.clock.sleep(10_000);
     expect(mitigationTasks(stack).map((t) => t.status)).toEqual(RUNNING.map(() => 'IN_PROGRESS'));
@@ -39,7 +40,7 @@ describe('pausing the switch while executions wait for capacity', () => {
     // Hold virtual time during the deliveries so the queued executions cannot outwait their
     // capacity budget before the switch is paused, whatever the machine's speed.
     const release = holdClock(stack);
-    const queuedPlans = await Promise.all(queued.map((n) => stack.deliver(n)));
+    const queuedPlans = await Promise.all(queued.map((n) => deliver(stack, n)));
     await release();
     expect(queuedPlans.map((p) => p.outcome)).toEqual(QUEUED.map(() => 'started'));
 

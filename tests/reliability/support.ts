@@ -1,19 +1,26 @@
 /**
- * The reliability suite's shared pieces: a policy whose caps admit the fixtures, the mitigation
- * actions it names (created in the emulator under the same names: the local stack uses no prefix),
- * fixture audits, and readers for what the stack did (executions, mitigation tasks, reports).
+ * The reliability suite's shared pieces: a policy whose caps admit the fixtures (its actions are the
+ * template's mitigation actions, which the local stack deploys as `<stack>-<name>`), fixture audits,
+ * deliveries through the template's wiring, and readers for what the stack did (executions,
+ * mitigation tasks, reports).
  * Each scenario file starts its own local stack: the handlers' SDK clients keep their first endpoint.
  */
-import type { MitigationActionParams, TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
+import type { TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
 import { expect } from 'vitest';
 import type { RemediationReport } from '#lib/remediation-report';
+import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
+import type { SweepResult } from '../../functions/sweep-audits/index.ts';
 import type { AuditFixture, AuditNotification, FindingFixture } from '../../local/emulator/index.ts';
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
+import {
+  type LocalStack,
+  type LocalStackOptions,
+  plannerResult,
+  startLocalStack,
+} from '../../local/stack.ts';
 import type { ExecutionOutcome, LocalExecution } from '../../local/stepfunctions/index.ts';
 
 export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
 export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
-const ROLE_ARN = 'arn:aws:iam::123456789012:role/device-defender-mitigation';
 const REPORT_JSON_MARKER = '--- JSON ---\n';
 
 /** Enforce, with caps well above the fixtures (3 of 100 and 2 of 100 resources). */
@@ -33,18 +40,22 @@ export const POLICY = {
   ],
 } as const;
 
-const ACTIONS: Record<string, MitigationActionParams> = {
-  PublishFinding: { publishFindingToSnsParams: { topicArn: 'arn:aws:sns:us-east-1:123456789012:findings' } },
-  QuarantineDevice: { addThingsToThingGroupParams: { thingGroupNames: ['quarantine'] } },
-  DeactivateDeviceCertificate: { updateDeviceCertificateParams: { action: 'DEACTIVATE' } },
-};
+/** A local stack in enforce (policy and switch); the policy's actions are the template's. */
+export function reliabilityStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({ switchValue: 'enforce', policy: POLICY, ...options });
+}
 
-/** A local stack in enforce (policy and switch) with the policy's mitigation actions in the emulator. */
-export async function reliabilityStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const stack = await startLocalStack({ switchValue: 'enforce', policy: POLICY, ...options });
-  for (const [actionName, actionParams] of Object.entries(ACTIONS))
-    stack.emulator.service.createMitigationAction({ actionName, roleArn: ROLE_ARN, actionParams });
-  return stack;
+/** Device Defender delivers the notification to the stack's topic; the planner's answer, through the wiring. */
+export async function deliver(stack: LocalStack, notification: unknown): Promise<PlanRemediationResult> {
+  return plannerResult<PlanRemediationResult>(await stack.publishAuditNotification(notification));
+}
+
+/** The sweep schedule fires; the sweep's answer (it failing its every attempt fails the test). */
+export async function sweep(stack: LocalStack): Promise<SweepResult> {
+  const invocation = await stack.triggerSchedule();
+  if (invocation.outcome === 'failed')
+    throw new Error(`the sweep failed: ${invocation.error?.errorType}: ${invocation.error?.errorMessage}`);
+  return invocation.result as SweepResult;
 }
 
 /** Findings per check of every fixture audit: 3 shared certificates, 2 revoked ones. */

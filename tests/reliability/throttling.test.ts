@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import {
   auditIds,
+  deliver,
   executionsByAudit,
   expectEachAuditRemediatedOnce,
   fixtureAudit,
   reliabilityStack,
   reportOf,
   settled,
+  sweep,
 } from './support.ts';
 
 const AUDITS = auditIds('reliability-throttled', 4);
@@ -38,14 +40,14 @@ describe('30 % of IoT calls throttled', () => {
     for (const id of AUDITS) service.addAudit(fixtureAudit(id));
     await stack.clock.sleep(600_000);
     expect(stack.notifications.map((n) => n.taskId).sort()).toEqual(AUDITS);
-    const planned = await Promise.all(stack.notifications.map((n) => stack.deliver(n)));
+    const planned = await Promise.all(stack.notifications.map((n) => deliver(stack, n)));
     expect(planned.map((p) => p.outcome)).toEqual(AUDITS.map(() => 'started'));
 
     const outcomes = await settled(stack);
     expect([...outcomes.values()].map((o) => o.status)).toEqual(AUDITS.map(() => 'SUCCEEDED'));
     // The sweep lists and describes through the same throttling (SDK retries, real backoff): each
     // audit meets its execution and starts nothing more.
-    await expect(stack.sweep()).resolves.toEqual({
+    await expect(sweep(stack)).resolves.toEqual({
       kind: 'sweep',
       audits: AUDITS.length,
       outcomes: { duplicate: AUDITS.length },

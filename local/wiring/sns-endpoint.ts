@@ -1,0 +1,73 @@
+/**
+ * A local SNS endpoint (AWS Query protocol, what `@aws-sdk/client-sns` speaks) for the functions that
+ * publish (cleanup-execution's notices): Publish only, to the template's topics.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalTopic } from './messaging.ts';
+
+export interface LocalSnsEndpoint {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+export async function startLocalSnsEndpoint(
+  topicByArn: (arn: string) => LocalTopic | undefined,
+): Promise<LocalSnsEndpoint> {
+  const server = createServer((request, response) => void serve(topicByArn, request, response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+async function serve(
+  topicByArn: (arn: string) => LocalTopic | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const action = form.get('Action');
+  if (action !== 'Publish') return fail(response, 400, 'InvalidAction', `${action} is not emulated locally`);
+  const topicArn = form.get('TopicArn') ?? '';
+  const message = form.get('Message');
+  if (message === null) return fail(response, 400, 'InvalidParameter', 'Message is required');
+  const topic = topicByArn(topicArn);
+  if (topic === undefined) return fail(response, 404, 'NotFound', 'Topic does not exist');
+  const subject = form.get('Subject');
+  const { messageId } = await topic.publish(message, subject ?? undefined);
+  respond(
+    response,
+    200,
+    `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+  );
+}
+
+const escapeXml = (text: string) =>
+  text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
+
+function fail(response: ServerResponse, status: number, code: string, message: string): void {
+  respond(
+    response,
+    status,
+    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
+}
+
+function respond(response: ServerResponse, status: number, body: string): void {
+  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+  response.end(body);
+}
