@@ -12,6 +12,7 @@ export const FUNCTIONS = [
   'sweep-audits',
   'cleanup-execution',
   'report-remediation',
+  'audit-configuration',
 ] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,7 +1,9 @@
 /**
  * The account's audit configuration (which checks are enabled, their custom configuration, the
  * notification target) and its scheduled audits. Scheduled audits are recorded, not timed: the
- * emulator's control surface runs one on demand (`runScheduledAudit`).
+ * emulator's control surface runs one on demand (`runScheduledAudit`). The audit-configuration
+ * function's tests answer IoT calls from this state too (update and delete of scheduled audits are
+ * here for them; the HTTP emulator does not route those operations).
  */
 import type * as iot from '@aws-sdk/client-iot';
 import { CHECK_NAMES, checkCatalogue } from '#lib/catalogue';
@@ -21,13 +23,26 @@ export interface ScheduledAudit {
   readonly targetCheckNames: readonly string[];
 }
 
+export interface AuditConfigurationOptions {
+  /**
+   * An account that never configured audits: no role and every check disabled, as
+   * DescribeAccountAuditConfiguration answers then (docs/aws-facts/audit-configuration.md). By default
+   * the emulator starts with the checks a demo needs already enabled.
+   */
+  readonly unconfigured?: boolean;
+}
+
 export class AuditConfiguration {
   #roleArn: string | undefined;
   #notificationTargets: Record<string, iot.AuditNotificationTarget> = {};
-  readonly #checks = new Map<string, iot.AuditCheckConfiguration>(
-    CHECK_NAMES.map((name) => [name, { enabled: !DISABLED_BY_DEFAULT.has(name) }]),
-  );
+  readonly #checks: Map<string, iot.AuditCheckConfiguration>;
   readonly #scheduled = new Map<string, ScheduledAudit>();
+
+  constructor(options: AuditConfigurationOptions = {}) {
+    this.#checks = new Map(
+      CHECK_NAMES.map((name) => [name, { enabled: !options.unconfigured && !DISABLED_BY_DEFAULT.has(name) }]),
+    );
+  }
 
   isEnabled(checkName: string): boolean {
     return this.#checks.get(checkName)?.enabled === true;
@@ -94,12 +109,7 @@ export class AuditConfiguration {
       throw new ServiceError('LimitExceededException', `At most ${MAX_SCHEDULED_AUDITS} scheduled audits`);
     }
     const frequency = input.frequency!;
-    if (frequency === 'MONTHLY' && input.dayOfMonth === undefined) {
-      throw invalidRequest('dayOfMonth is required for a MONTHLY audit');
-    }
-    if ((frequency === 'WEEKLY' || frequency === 'BIWEEKLY') && input.dayOfWeek === undefined) {
-      throw invalidRequest(`dayOfWeek is required for a ${frequency} audit`);
-    }
+    assertScheduleDays(frequency, input.dayOfWeek, input.dayOfMonth);
     this.assertRunnable(input.targetCheckNames!);
     const audit: ScheduledAudit = {
       scheduledAuditName: name,
@@ -111,6 +121,33 @@ export class AuditConfiguration {
     };
     this.#scheduled.set(name, audit);
     return audit;
+  }
+
+  /** UpdateScheduledAudit: the members given replace the audit's; the checks must be enabled. */
+  updateScheduledAudit(input: iot.UpdateScheduledAuditRequest): ScheduledAudit {
+    const current = this.scheduledAudit(input.scheduledAuditName!);
+    const frequency = input.frequency ?? current.frequency;
+    const dayOfWeek = input.dayOfWeek ?? current.dayOfWeek;
+    const dayOfMonth = input.dayOfMonth ?? current.dayOfMonth;
+    assertScheduleDays(frequency, dayOfWeek, dayOfMonth);
+    const targetCheckNames = input.targetCheckNames ?? current.targetCheckNames;
+    this.assertRunnable(targetCheckNames);
+    const audit: ScheduledAudit = {
+      scheduledAuditName: current.scheduledAuditName,
+      scheduledAuditArn: current.scheduledAuditArn,
+      frequency,
+      ...(dayOfMonth !== undefined && { dayOfMonth }),
+      ...(dayOfWeek !== undefined && { dayOfWeek }),
+      targetCheckNames: [...targetCheckNames],
+    };
+    this.#scheduled.set(audit.scheduledAuditName, audit);
+    return audit;
+  }
+
+  /** DeleteScheduledAudit. */
+  deleteScheduledAudit(name: string): void {
+    this.scheduledAudit(name);
+    this.#scheduled.delete(name);
   }
 
   scheduledAudit(name: string): ScheduledAudit {
@@ -125,5 +162,18 @@ export class AuditConfiguration {
       scheduledAudits: page.map(({ targetCheckNames: _, ...metadata }) => metadata),
       nextToken,
     };
+  }
+}
+
+function assertScheduleDays(
+  frequency: iot.AuditFrequency,
+  dayOfWeek: iot.DayOfWeek | undefined,
+  dayOfMonth: string | undefined,
+): void {
+  if (frequency === 'MONTHLY' && dayOfMonth === undefined) {
+    throw invalidRequest('dayOfMonth is required for a MONTHLY audit');
+  }
+  if ((frequency === 'WEEKLY' || frequency === 'BIWEEKLY') && dayOfWeek === undefined) {
+    throw invalidRequest(`dayOfWeek is required for a ${frequency} audit`);
   }
 }

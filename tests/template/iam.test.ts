@@ -30,6 +30,8 @@ import {
 const NO_RESOURCE_TYPE = new Set([
   'iot:ListAuditTasks',
   'iot:DescribeAuditTask',
+  'iot:DescribeAccountAuditConfiguration',
+  'iot:UpdateAccountAuditConfiguration',
   'iot:StartAuditMitigationActionsTask',
   'iot:DescribeAuditMitigationActionsTask',
   'iot:CancelAuditMitigationActionsTask',
@@ -63,6 +65,12 @@ const CALL_RESOURCE_FROM_ENV: Record<string, readonly string[]> = {
   'states:StartExecution': ['STATE_MACHINE_ARN'],
   'sns:Publish': ['REPORTS_TOPIC_ARN'],
 };
+
+/**
+ * Calls that hand IoT roles (iam:PassRole): a custom resource's provider passes the roles its custom
+ * resources name in their properties, each of which must be granted.
+ */
+const CALLS_PASSING_ROLES = new Set(['iot:UpdateAccountAuditConfiguration']);
 
 const AWS_MANAGED_POLICY_ALLOWED: Record<string, string> = {
   // Device Defender's audit role: the managed policy follows the checks as AWS adds them.
@@ -108,6 +116,11 @@ function functionNeeds(functionId: string): Need[] {
   )?.DestinationConfig?.OnFailure;
   if (onFailure?.Type === 'SQS')
     needs.push({ action: 'sqs:SendMessage', on: [...mentions(onFailure.Destination)] });
+  if (needs.some((n) => CALLS_PASSING_ROLES.has(n.action)))
+    for (const [, r] of resourcesOfType('AWS::CloudFormation::CustomResource'))
+      if (mentions(r.Properties?.ServiceToken).has(functionId))
+        for (const id of mentions(r.Properties))
+          if (resources[id]?.Type === 'AWS::IAM::Role') needs.push({ action: 'iam:PassRole', on: [id] });
   return needs;
 }
 
@@ -174,14 +187,13 @@ function roleUses(): Map<string, { user: string; needs: Need[] }[]> {
           on: [...mentions(params[member!]!.ThingGroupNames)],
         });
       add(roleOf(p.RoleArn), id, needs);
-    } else if (r.Type === 'AWS::IoT::AccountAuditConfiguration') {
-      const sns = (p.AuditNotificationTargetConfigurations as { Sns?: { TargetArn: Json; RoleArn: Json } })
-        ?.Sns;
-      if (sns)
-        add(roleOf(sns.RoleArn), `${id} notifications`, [
-          { action: 'sns:Publish', on: [...mentions(sns.TargetArn)] },
-        ]);
-      add(roleOf(p.RoleArn), `${id} audits`, []);
+    } else if (r.Type === 'AWS::CloudFormation::CustomResource' && 'AuditRoleArn' in p) {
+      // The account's audit configuration (functions/audit-configuration): IoT publishes the audit
+      // notifications with one role and runs the audits with the other.
+      add(roleOf(p.NotificationRoleArn), `${id} notifications`, [
+        { action: 'sns:Publish', on: [...mentions(p.NotificationTopicArn)] },
+      ]);
+      add(roleOf(p.AuditRoleArn), `${id} audits`, []);
     }
   }
   for (const [, list] of uses)
@@ -286,6 +298,13 @@ describe('the code and the template agree on calls', () => {
       'iot:CancelAuditMitigationActionsTask',
       'iot:DescribeAuditMitigationActionsTask',
       'sns:Publish',
+    ]);
+    expect([...(byEntry['audit-configuration'] ?? [])].sort()).toEqual([
+      'iot:CreateScheduledAudit',
+      'iot:DescribeAccountAuditConfiguration',
+      'iot:DescribeScheduledAudit',
+      'iot:UpdateAccountAuditConfiguration',
+      'iot:UpdateScheduledAudit',
     ]);
   });
 
