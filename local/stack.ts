@@ -247,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setSwitch: (value) => parameters.set(switchParameterName, value),
     idle: () => cloud.idle(),
     close: async () => {
-      await cloud.idle();
+      await cloud.close();
       iot.destroy();
       await Promise.all([sfn.close(), ssm.close(), sns.close(), emulator.close()]);
     },

@@ -67,6 +67,7 @@ export class LocalCloud {
   readonly backgroundErrors: unknown[] = [];
   #functions = new Map<string, LocalFunction>();
   readonly #pending = new Set<Promise<unknown>>();
+  #closed = false;
 
   constructor(
     readonly deployed: DeployedTemplate,
@@ -191,6 +192,7 @@ export class LocalCloud {
 
   /** Routes a Step Functions status-change event to the default bus, as Step Functions does. */
   routeStatusChange(event: ExecutionStatusChangeEvent): void {
+    if (this.#closed) return; // executions still running when the stack closes: nothing listens any more
     this.track(this.buses.get('default')!.route(event as unknown as BusEvent));
   }
 
@@ -221,6 +223,12 @@ export class LocalCloud {
   /** Settles once no background delivery is in flight (including those they started). */
   async idle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** Waits for background deliveries, then starts no more. */
+  async close(): Promise<void> {
+    await this.idle();
+    this.#closed = true;
   }
 
   async #invoke(fn: LocalFunction, event: unknown, trigger: string): Promise<Invocation> {

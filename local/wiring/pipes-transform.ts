@@ -57,7 +57,16 @@ export function transformInput(
       const name = end > i ? template.slice(i + 1, end) : '';
       if (name.startsWith('$') || name.startsWith('aws.pipes.')) {
         const value = lookup(name, parsed, record, variables);
-        out += insert(value, isJsonTemplate && !inString);
+        const jsonValuePosition = isJsonTemplate && !inString;
+        // The body as text, quotes removed: the documentation's `{"key": "value"}` -> `{key: value}`.
+        if (
+          name === '$.body' &&
+          !jsonValuePosition &&
+          typeof record.body === 'string' &&
+          value !== record.body
+        )
+          out += record.body.replaceAll('"', '');
+        else out += insert(value, jsonValuePosition);
         i = end;
         continue;
       }
