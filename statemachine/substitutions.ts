@@ -1,6 +1,7 @@
 /**
- * The DefinitionSubstitutions remediation.asl.json needs. The template supplies them in AWS; tests and
- * the local demo use `localSubstitutions`. Numbers are given as strings, as CloudFormation passes them.
+ * The DefinitionSubstitutions remediation.asl.json needs. The template supplies them in AWS, and in the
+ * local stack too (local/stack.ts resolves them from template.yaml); the state machine's own tests use
+ * `localSubstitutions`. Numbers are given as strings, as CloudFormation passes them.
  */
 export interface RemediationSubstitutions {
   /** `aws`, `aws-cn`, `aws-us-gov`: the partition of every `arn:${Partition}:states:::...` resource. */
