@@ -1,12 +1,20 @@
 /**
- * The sweep's pure parts: which window of audits to look at, and reading an operator's
- * "Audit Remediation Requested" event (detail: auditTaskId, rerun n).
+ * The sweep's pure parts: which window of audits to look at, and reading what invoked the function:
+ * the sweep schedule's own input, an operator's "Audit Remediation Requested" event (detail:
+ * auditTaskId, rerun n), or anything else.
  */
 import { AUDIT_EVENT_SOURCE, AUDIT_TASK_ID_PATTERN } from './audit.js';
 import { type JsonSchema, type ValidationIssue, validate } from './json-schema.js';
 import { MAX_RERUN } from './names.js';
 
 export const RERUN_DETAIL_TYPE = 'Audit Remediation Requested';
+/**
+ * The Input of the template's SweepSchedule, exactly: only this event is a scheduled sweep, the one
+ * that emits SCHEDULED_SWEEP_METRIC (which ScheduledSweepMissedAlarm watches).
+ */
+export const SWEEP_SCHEDULE_INPUT = { trigger: 'sweep-schedule' } as const;
+/** Emitted once per sweep the schedule triggered; its absence for two rates is an alarm. */
+export const SCHEDULED_SWEEP_METRIC = 'ScheduledSweepRan';
 /** ListAuditTasks refuses a start more than 90 days back (reference 3.1). */
 export const MAX_SWEEP_WINDOW_HOURS = 89 * 24;
 
@@ -18,7 +26,10 @@ export function sweepWindow(now: Date, windowHours: number): { startTime: Date; 
 }
 
 export type SweepRequest =
+  /** The sweep schedule's own input. */
   | { readonly kind: 'schedule' }
+  /** Neither the schedule's input nor a re-run request: swept all the same, but not counted as scheduled. */
+  | { readonly kind: 'sweep' }
   | { readonly kind: 'rerun'; readonly auditTaskId: string; readonly rerun: number }
   | { readonly kind: 'invalid'; readonly issues: readonly ValidationIssue[] };
 
@@ -33,10 +44,25 @@ const rerunDetailSchema: JsonSchema = {
   },
 };
 
-/** Anything that is not our re-run event is the schedule (EventBridge Scheduler sends its own input). */
+/** Is the event exactly the schedule's Input (EventBridge Scheduler delivers it as the event)? */
+export function isSweepScheduleInput(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
+  const keys = Object.keys(event);
+  return (
+    keys.length === 1 &&
+    keys[0] === 'trigger' &&
+    (event as Record<string, unknown>).trigger === SWEEP_SCHEDULE_INPUT.trigger
+  );
+}
+
+/**
+ * The schedule's own input is a scheduled sweep; our re-run event is a re-run (or invalid); anything
+ * else is still swept (a sweep is idempotent and harmless) but is not the schedule.
+ */
 export function parseRerunRequest(event: unknown): SweepRequest {
+  if (isSweepScheduleInput(event)) return { kind: 'schedule' };
   const e = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
-  if (e['detail-type'] !== RERUN_DETAIL_TYPE) return { kind: 'schedule' };
+  if (e['detail-type'] !== RERUN_DETAIL_TYPE) return { kind: 'sweep' };
   const issues: ValidationIssue[] = [];
   if (e.source !== AUDIT_EVENT_SOURCE)
     issues.push({

@@ -2,7 +2,8 @@
  * sweep-audits: the schedule's target, and an operator's re-run. On the schedule it lists the audits
  * completed in a recent window and hands each to the shared remediation path; audits already handled
  * meet their execution's name and are no-ops. On an "Audit Remediation Requested" event it plans that
- * one audit under a re-run name.
+ * one audit under a re-run name. Only the schedule's own input counts as a scheduled sweep
+ * (ScheduledSweepRan, which ScheduledSweepMissedAlarm watches).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -12,7 +13,7 @@ import { DescribeAuditTaskCommand, IoTClient, paginateListAuditTasks } from '@aw
 import middy from '@middy/core';
 import { auditFromDescribeAuditTask } from '#lib/audit';
 import { formatIssue } from '#lib/json-schema';
-import { parseRerunRequest, sweepWindow } from '#lib/sweep';
+import { parseRerunRequest, SCHEDULED_SWEEP_METRIC, sweepWindow } from '#lib/sweep';
 import { logger, metrics, tracer } from '#shared/observability';
 import { type RemediationOutcome, remediate } from '#shared/remediate';
 
@@ -79,7 +80,18 @@ async function sweep(now: Date): Promise<SweepResult> {
 
 async function sweepAuditsHandler(event: unknown): Promise<SweepResult> {
   const request = parseRerunRequest(event);
-  if (request.kind === 'schedule') return sweep(new Date());
+  if (request.kind === 'schedule') {
+    // Published at once: a sweep that then fails or times out still ran (SweepErrorsAlarm covers that).
+    metrics.addMetric(SCHEDULED_SWEEP_METRIC, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    return sweep(new Date());
+  }
+  if (request.kind === 'sweep') {
+    logger.warn('Invoked with neither the schedule input nor a re-run request: sweeping anyway', {
+      eventKeys: typeof event === 'object' && event !== null ? Object.keys(event).slice(0, 20) : typeof event,
+    });
+    return sweep(new Date());
+  }
   if (request.kind === 'invalid') {
     const errors = request.issues.map(formatIssue);
     logger.error('Rejected an invalid re-run request: nothing is started', { errors });

@@ -9,9 +9,17 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { parseRerunRequest, sweepWindow } from '#lib/sweep';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  isSweepScheduleInput,
+  parseRerunRequest,
+  SCHEDULED_SWEEP_METRIC,
+  SWEEP_SCHEDULE_INPUT,
+  sweepWindow,
+} from '#lib/sweep';
+import { metrics } from '#shared/observability';
 import { handler, iot as sweepIotClient } from '../../functions/sweep-audits/index.ts';
+import { resources } from '../template/support.ts';
 import { lambdaContext, SWITCH_PARAMETER, setStackEnvironment } from './support.ts';
 
 const iot = mockClient(IoTClient);
@@ -40,8 +48,23 @@ const rerunEvent = (detail: unknown, source = 'custom.devicedefender') => ({
   detail,
 });
 const started = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+/** What EventBridge Scheduler delivers: the template's SweepSchedule Input, parsed. */
+const scheduleInput = () =>
+  JSON.parse((resources.SweepSchedule!.Properties!.Target as { Input: string }).Input) as unknown;
+
+let addMetric: { mock: { calls: unknown[][] }; mockRestore(): void };
+let publishStoredMetrics: { mock: { calls: unknown[][] }; mockRestore(): void };
+const metricCount = (name: string) =>
+  addMetric.mock.calls.filter((call) => call[0] === name).reduce((sum, call) => sum + Number(call[2]), 0);
+
+afterEach(() => {
+  addMetric.mockRestore();
+  publishStoredMetrics.mockRestore();
+});
 
 beforeEach(() => {
+  addMetric = vi.spyOn(metrics, 'addMetric');
+  publishStoredMetrics = vi.spyOn(metrics, 'publishStoredMetrics');
   iot.reset();
   sfn.reset();
   ssm.reset();
@@ -161,8 +184,67 @@ describe('sweep helpers', () => {
     expect(sweepWindow(now, Number.NaN).startTime.toISOString()).toBe('2026-11-25T00:00:00.000Z');
   });
 
-  it('reads anything but a re-run request as the schedule', () => {
-    expect(parseRerunRequest(null)).toEqual({ kind: 'schedule' });
-    expect(parseRerunRequest({ 'detail-type': 'Scheduled Event' })).toEqual({ kind: 'schedule' });
+  it("reads only the schedule's own input as the schedule, anything else but a re-run as a plain sweep", () => {
+    expect(parseRerunRequest(scheduleInput())).toEqual({ kind: 'schedule' });
+    expect(parseRerunRequest({ trigger: 'sweep-schedule' })).toEqual({ kind: 'schedule' });
+    expect(parseRerunRequest(null)).toEqual({ kind: 'sweep' });
+    expect(parseRerunRequest({ 'detail-type': 'Scheduled Event' })).toEqual({ kind: 'sweep' });
+    expect(parseRerunRequest({ trigger: 'something-else' })).toEqual({ kind: 'sweep' });
+    expect(parseRerunRequest({ trigger: 'sweep-schedule', extra: 1 })).toEqual({ kind: 'sweep' });
+    expect(parseRerunRequest(['sweep-schedule'])).toEqual({ kind: 'sweep' });
+  });
+
+  it("SWEEP_SCHEDULE_INPUT is the template's SweepSchedule Input", () => {
+    expect(scheduleInput()).toEqual(SWEEP_SCHEDULE_INPUT);
+    expect(isSweepScheduleInput(scheduleInput())).toBe(true);
+  });
+});
+
+describe('the scheduled-sweep metric (ScheduledSweepMissedAlarm watches it)', () => {
+  beforeEach(() => {
+    iot.on(ListAuditTasksCommand).resolves({ tasks: [{ taskId: 'audit-1' }] });
+  });
+
+  it("is emitted once, and published at once, for the schedule's Input", async () => {
+    // Flushed before the sweep's first IoT call: a sweep that then times out still counts as run.
+    let emittedAndPublishedBeforeListing = false;
+    iot.on(ListAuditTasksCommand).callsFake(() => {
+      emittedAndPublishedBeforeListing =
+        metricCount(SCHEDULED_SWEEP_METRIC) === 1 && publishStoredMetrics.mock.calls.length === 1;
+      return { tasks: [{ taskId: 'audit-1' }] };
+    });
+    const result = await handler(scheduleInput(), lambdaContext('sweep-audits'));
+    expect(result).toMatchObject({ kind: 'sweep', audits: 1 });
+    expect(SCHEDULED_SWEEP_METRIC).toBe('ScheduledSweepRan');
+    expect(metricCount(SCHEDULED_SWEEP_METRIC)).toBe(1);
+    expect(emittedAndPublishedBeforeListing).toBe(true);
+  });
+
+  it('is emitted even when the scheduled sweep then fails (its failure has its own alarm)', async () => {
+    iot.on(ListAuditTasksCommand).rejects(new Error('boom'));
+    await expect(handler(scheduleInput(), lambdaContext('sweep-audits'))).rejects.toThrow('boom');
+    expect(metricCount(SCHEDULED_SWEEP_METRIC)).toBe(1);
+  });
+
+  it('is not emitted for a re-run request', async () => {
+    const result = await handler(
+      rerunEvent({ auditTaskId: 'audit-7', rerun: 2 }),
+      lambdaContext('sweep-audits'),
+    );
+    expect(result).toMatchObject({ kind: 'rerun', auditTaskId: 'audit-7' });
+    expect(metricCount(SCHEDULED_SWEEP_METRIC)).toBe(0);
+  });
+
+  it('is not emitted for an invalid re-run request', async () => {
+    await handler(rerunEvent({ auditTaskId: 'bad_id', rerun: 0 }), lambdaContext('sweep-audits'));
+    expect(metricCount(SCHEDULED_SWEEP_METRIC)).toBe(0);
+  });
+
+  it('is not emitted for any other event, which is still swept', async () => {
+    for (const event of [{}, { source: 'aws.scheduler' }, { trigger: 'sweep-schedule', extra: 1 }, null]) {
+      const result = await handler(event, lambdaContext('sweep-audits'));
+      expect(result).toMatchObject({ kind: 'sweep', audits: 1 });
+    }
+    expect(metricCount(SCHEDULED_SWEEP_METRIC)).toBe(0);
   });
 });
