@@ -23,7 +23,10 @@ const pollingMachine = {
       Parameters: {
         'TaskId.$': '$$.Execution.Name',
         'ClientRequestToken.$': '$$.Execution.Name',
-        Target: { AuditTaskId: 'audit-1', AuditCheckToReasonCodeFilter: { [CHECK]: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'] } },
+        Target: {
+          AuditTaskId: 'audit-1',
+          AuditCheckToReasonCodeFilter: { [CHECK]: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'] },
+        },
         AuditCheckToActionsMapping: { [CHECK]: ['publish'] },
       },
       ResultPath: '$.start',
