@@ -5,9 +5,9 @@
  * map the local Step Functions runner reads for `aws-sdk:ssm:getParameter`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from './clock.ts';
+import { type LocalEndpoint, listenLocally } from './http-endpoint.ts';
 
 export class ParameterStore {
   /** Name -> value, shared with the local runner's `ssmParameters`. */
@@ -30,23 +30,11 @@ export class ParameterStore {
   }
 }
 
-export interface LocalSsmEndpoint {
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
+export type LocalSsmEndpoint = LocalEndpoint;
 
 /** GetParameter only: what the functions call. Other operations answer as unknown. */
 export async function startLocalSsmEndpoint(store: ParameterStore, port = 0): Promise<LocalSsmEndpoint> {
-  const server = createServer((request, response) => void serve(store, request, response));
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  return listenLocally((request, response) => serve(store, request, response), port);
 }
 
 async function serve(

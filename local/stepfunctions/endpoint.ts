@@ -6,8 +6,8 @@
  * error parser reads `__type` and drops the namespace, so it raises the modelled exception class.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LocalEndpoint, listenLocally } from '../http-endpoint.ts';
 import { SfnApiError } from './errors.ts';
 import type { LocalExecution } from './execution.ts';
 import type { DefinitionSource, LocalStepFunctions } from './runner.ts';
@@ -20,11 +20,7 @@ export interface LocalSfnEndpointOptions {
   readonly port?: number;
 }
 
-export interface LocalSfnEndpoint {
-  /** e.g. `http://127.0.0.1:49152`, for the SDK client's `endpoint`. */
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
+export type LocalSfnEndpoint = LocalEndpoint;
 
 const ERROR_NAMESPACE = 'com.amazonaws.swf.service.v2.model';
 const JSON_1_0 = 'application/x-amz-json-1.0';
@@ -54,19 +50,7 @@ const operations: Readonly<Record<string, Operation>> = {
 export async function startLocalSfnEndpoint(options: LocalSfnEndpointOptions): Promise<LocalSfnEndpoint> {
   const { runner, stateMachines, port = 0 } = options;
   for (const [arn, source] of Object.entries(stateMachines)) runner.registerStateMachine(arn, source);
-  const server = createServer((request, response) => {
-    void serve(runner, request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const { port: boundPort } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${boundPort}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  return listenLocally((request, response) => serve(runner, request, response), port);
 }
 
 async function serve(runner: LocalStepFunctions, request: IncomingMessage, response: ServerResponse) {

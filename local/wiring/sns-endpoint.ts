@@ -3,30 +3,18 @@
  * publish (cleanup-execution's notices): Publish only, to the template's topics.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LocalEndpoint, listenLocally } from '../http-endpoint.ts';
 import type { LocalTopic } from './messaging.ts';
 
-export interface LocalSnsEndpoint {
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
+export type LocalSnsEndpoint = LocalEndpoint;
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 export async function startLocalSnsEndpoint(
   topicByArn: (arn: string) => LocalTopic | undefined,
 ): Promise<LocalSnsEndpoint> {
-  const server = createServer((request, response) => void serve(topicByArn, request, response));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  return listenLocally((request, response) => serve(topicByArn, request, response));
 }
 
 async function serve(

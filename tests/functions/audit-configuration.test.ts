@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CustomResourceResponse } from '#lib/audit-configuration';
 import { CHECK_NAMES } from '#lib/catalogue';
 import { handler, RESPONSE_MARGIN_MS } from '../../functions/audit-configuration/index.ts';
 import { AuditConfiguration } from '../../local/emulator/audit-configuration.ts';
@@ -187,16 +188,6 @@ class Account {
 
 // --- The stack, as CloudFormation drives it -------------------------------------------------------
 
-interface Response {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly Reason?: string;
-  readonly PhysicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
 class Stack {
   readonly stackId: string;
   /** Resources every deployment has: the notifications topic and its role. */
@@ -232,7 +223,7 @@ class Stack {
     RequestType: 'Create' | 'Update' | 'Delete',
     ResourceProperties: Record<string, unknown>,
     extra: Record<string, unknown> = {},
-  ): Promise<Response> {
+  ): Promise<CustomResourceResponse> {
     const RequestId = randomUUID();
     const event = {
       RequestType,
@@ -253,13 +244,13 @@ class Stack {
       deliveries.filter((d) => JSON.parse(d.body).RequestId === RequestId).map((d) => d.body),
     );
     expect(delivered.size).toBe(1);
-    const response = JSON.parse([...delivered][0]!) as Response;
+    const response = JSON.parse([...delivered][0]!) as CustomResourceResponse;
     expect(returned).toEqual(response);
     return response;
   }
 
   /** Stack create: the topic and its role, then (when managed) the audit role and the resource. */
-  async deploy(managed = true, frequency = 'DAILY'): Promise<Response | undefined> {
+  async deploy(managed = true, frequency = 'DAILY'): Promise<CustomResourceResponse | undefined> {
     const suffix = this.account.unique();
     this.topicArn = this.account.topic(`${this.name}-AuditNotificationsTopic-${suffix}`);
     this.notificationRoleArn = this.account.role(`${this.name}-AuditNotificationsRole-${suffix}`);
@@ -267,7 +258,7 @@ class Stack {
   }
 
   /** ManageAuditConfiguration false -> true (or the managed part of a stack create). */
-  async manage(frequency = 'DAILY'): Promise<Response> {
+  async manage(frequency = 'DAILY'): Promise<CustomResourceResponse> {
     this.auditRoleArn = this.account.role(`${this.name}-AuditRole-${this.account.unique()}`);
     this.properties = this.resourceProperties(frequency);
     const response = await this.request('Create', this.properties);
@@ -275,14 +266,14 @@ class Stack {
     return response;
   }
 
-  async update(frequency: string): Promise<Response> {
+  async update(frequency: string): Promise<CustomResourceResponse> {
     const old = this.properties!;
     this.properties = this.resourceProperties(frequency);
     return this.request('Update', this.properties, { OldResourceProperties: old });
   }
 
   /** ManageAuditConfiguration true -> false: the condition removes the resource; AuditRole is retained. */
-  async unmanage(): Promise<Response> {
+  async unmanage(): Promise<CustomResourceResponse> {
     const response = await this.request('Delete', this.properties!);
     this.properties = undefined;
     this.physicalResourceId = undefined;
@@ -290,7 +281,7 @@ class Stack {
   }
 
   /** Stack delete: the resource first (it refers to the rest), then everything not retained. */
-  async delete(): Promise<Response | undefined> {
+  async delete(): Promise<CustomResourceResponse | undefined> {
     const response = this.properties ? await this.unmanage() : undefined;
     this.account.topics.delete(this.topicArn);
     this.account.roles.delete(this.notificationRoleArn);
