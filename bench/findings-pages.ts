@@ -4,7 +4,7 @@
  */
 import { VirtualClock } from '../local/clock.ts';
 import { startEmulator } from '../local/emulator/index.ts';
-import { LARGE_AUDIT_ID, largeAudit } from '../local/emulator/large-audit.ts';
+import { LARGE_AUDIT_ID, largeAudit } from '../local/emulator/presets/large-audit.ts';
 
 export interface FindingsPagesResult {
   readonly pages: number;

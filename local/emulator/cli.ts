@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ScaledClock } from '../clock.ts';
 import { startEmulator } from './index.ts';
-import { presets } from './presets.ts';
+import { presets } from './presets/presets.ts';
 
 /** Real time between checks for audits that ended, since a scaled clock cannot announce time passing. */
 const ANNOUNCE_INTERVAL_MS = 250;

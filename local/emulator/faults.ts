@@ -6,9 +6,9 @@
  * does not depend on the order in which describe calls happen to decide findings.
  */
 import type { MitigationActionType } from '#lib/catalogue';
+import type { ActionErrorCode } from './audits/findings.ts';
 import { ServiceError } from './errors.ts';
-import type { ActionExecutor, ActionOutcome, ActionRun } from './executor.ts';
-import type { ActionErrorCode } from './findings.ts';
+import type { ActionExecutor, ActionOutcome, ActionRun } from './mitigation/executor.ts';
 
 export interface ThrottlingInjection {
   /** Operation names (e.g. `DescribeAuditMitigationActionsTask`); absent = every operation. */

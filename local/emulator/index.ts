@@ -12,16 +12,21 @@ import type { NotificationTarget } from './notifications.ts';
 import { createEmulatorServer } from './server.ts';
 import { DeviceDefenderService } from './service.ts';
 
-export type { AuditFixture, CheckFixture, FindingFixture } from './audits.ts';
-export type { ActionExecutor, ActionOutcome, ActionRun, MitigationActionRecord } from './executor.ts';
-export { declaredFailures } from './executor.ts';
+export type { AuditFixture, CheckFixture, FindingFixture } from './audits/audit.ts';
+export type { CheckFindings, DeclaredFailure, StoredFinding } from './audits/findings.ts';
 export type { ActionFailureInjection, ThrottlingInjection } from './faults.ts';
-export type { CheckFindings, DeclaredFailure, StoredFinding } from './findings.ts';
-export type * from './fleet.ts';
-export { BLANK_POLICY } from './fleet-effects.ts';
-export type { TaskProgress } from './mitigation-task.ts';
+export type * from './fleet/fleet.ts';
+export { BLANK_POLICY } from './fleet/fleet-effects.ts';
+export type {
+  ActionExecutor,
+  ActionOutcome,
+  ActionRun,
+  MitigationActionRecord,
+} from './mitigation/executor.ts';
+export { declaredFailures } from './mitigation/executor.ts';
+export type { TaskProgress } from './mitigation/mitigation-task.ts';
 export type { AuditNotification, AuditNotificationListener, NotificationTarget } from './notifications.ts';
-export { presets } from './presets.ts';
+export { presets } from './presets/presets.ts';
 export { type AuditProgress, DeviceDefenderService } from './service.ts';
 
 export interface EmulatorOptions {

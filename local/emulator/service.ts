@@ -8,7 +8,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import type * as iot from '@aws-sdk/client-iot';
 import { checkCatalogue, type MitigationActionType } from '#lib/catalogue';
 import type { Clock } from '../clock.ts';
-import { AuditConfiguration } from './audit-configuration.ts';
 import {
   type Audit,
   type AuditFixture,
@@ -16,9 +15,10 @@ import {
   auditStatus,
   checkRunStatus,
   resultsVisible,
-} from './audits.ts';
+} from './audits/audit.ts';
+import { AuditConfiguration } from './audits/audit-configuration.ts';
+import { type StoredFinding, sameResource } from './audits/findings.ts';
 import { invalidRequest, notFound, ServiceError } from './errors.ts';
-import { type ActionExecutor, declaredFailures, type MitigationActionRecord } from './executor.ts';
 import {
   type ActionFailureInjection,
   type OmittedStatisticsInjection,
@@ -27,11 +27,12 @@ import {
   type ThrottlingInjection,
   withInjectedFailures,
 } from './faults.ts';
-import { type StoredFinding, sameResource } from './findings.ts';
-import { Fleet, type FleetSummary } from './fleet.ts';
-import { evaluateCheck } from './fleet-checks.ts';
-import { fleetEffects } from './fleet-effects.ts';
-import { type CheckWork, MitigationTask, type TaskProgress } from './mitigation-task.ts';
+import { Fleet, type FleetSummary } from './fleet/fleet.ts';
+import { evaluateCheck } from './fleet/fleet-checks.ts';
+import { fleetEffects } from './fleet/fleet-effects.ts';
+import { type ActionExecutor, declaredFailures, type MitigationActionRecord } from './mitigation/executor.ts';
+import { type CheckWork, MitigationTask, type TaskProgress } from './mitigation/mitigation-task.ts';
+import { type FindingSelection, listedFindings, selectFindings } from './mitigation/selection.ts';
 import {
   type AuditNotificationListener,
   AuditNotifier,
@@ -39,7 +40,6 @@ import {
   type NotificationTarget,
 } from './notifications.ts';
 import { DEFAULT_PAGE_SIZE, decodeToken, encodeToken, pageOf } from './pagination.ts';
-import { type FindingSelection, listedFindings, selectFindings } from './selection.ts';
 
 export const MAX_RUNNING_TASKS = 10;
 export const MAX_MITIGATION_ACTIONS = 100;

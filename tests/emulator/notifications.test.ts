@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
 import { parseAuditNotification } from '../../functions/lib/audit.ts';
-import { demoFleet } from '../../local/emulator/demo-fleet.ts';
 import { type AuditNotification, startEmulator } from '../../local/emulator/index.ts';
+import { demoFleet } from '../../local/emulator/presets/demo-fleet.ts';
 import { auditNow, emulatorForTest, type TestEmulator } from './support.ts';
 
 async function demoWithListener(): Promise<TestEmulator & { received: AuditNotification[] }> {

@@ -29,7 +29,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { CustomResourceResponse } from '#lib/audit-configuration';
 import { CHECK_NAMES } from '#lib/catalogue';
 import { handler, RESPONSE_MARGIN_MS } from '../../functions/audit-configuration/index.ts';
-import { AuditConfiguration } from '../../local/emulator/audit-configuration.ts';
+import { AuditConfiguration } from '../../local/emulator/audits/audit-configuration.ts';
 import { ServiceError } from '../../local/emulator/errors.ts';
 import { ACCOUNT, lambdaContext } from './support.ts';
 

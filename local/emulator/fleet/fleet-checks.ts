@@ -5,7 +5,7 @@
  */
 import type { ResourceIdentifier } from '@aws-sdk/client-iot';
 import { checkCatalogue } from '#lib/catalogue';
-import type { CheckFixture, FindingFixture } from './audits.ts';
+import type { CheckFixture, FindingFixture } from '../audits/audit.ts';
 import type { CaCertificate, DeviceCertificate, Fleet, PolicyStatement } from './fleet.ts';
 
 const DAY_MS = 24 * 3600 * 1000;

@@ -2,7 +2,7 @@
  * The findings a mitigation task works on for one check, in processing order. A selection over a
  * lazy source keeps only indices (or nothing, when every finding is taken), never the findings.
  */
-import type { CheckFindings, StoredFinding } from './findings.ts';
+import type { CheckFindings, StoredFinding } from '../audits/findings.ts';
 
 export interface FindingSelection {
   readonly count: number;

@@ -5,10 +5,10 @@
  *   the quarantine group and the default policy's mitigation actions (demo-fleet.ts);
  * - `large`: a completed audit of one million findings, generated lazily (large-audit.ts).
  */
-import type { AuditFixture, FindingFixture } from './audits.ts';
+import type { AuditFixture, FindingFixture } from '../audits/audit.ts';
+import type { DeviceDefenderService } from '../service.ts';
 import { demoFleet } from './demo-fleet.ts';
 import { largeAudit } from './large-audit.ts';
-import type { DeviceDefenderService } from './service.ts';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/device-defender-mitigation';
 

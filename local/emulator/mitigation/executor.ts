@@ -4,7 +4,7 @@
  */
 import type { MitigationActionParams } from '@aws-sdk/client-iot';
 import type { MitigationActionType } from '#lib/catalogue';
-import type { StoredFinding } from './findings.ts';
+import type { StoredFinding } from '../audits/findings.ts';
 
 export interface MitigationActionRecord {
   readonly actionName: string;

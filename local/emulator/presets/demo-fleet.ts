@@ -4,8 +4,8 @@
  * mitigation actions under its names, and a daily scheduled audit of every enabled check.
  */
 import { createHash } from 'node:crypto';
-import type { DeviceCertificate, PolicyDocument } from './fleet.ts';
-import type { DeviceDefenderService } from './service.ts';
+import type { DeviceCertificate, PolicyDocument } from '../fleet/fleet.ts';
+import type { DeviceDefenderService } from '../service.ts';
 
 const ACCOUNT = '123456789012';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/device-defender-mitigation`;

@@ -4,7 +4,7 @@
  * fixture audits behave as in part 1. Where the real service would refuse (a revoked certificate, a
  * thing in too many groups, a policy with five versions), the action fails INVALID_STATE_OF_RESOURCE.
  */
-import type { ActionExecutor, ActionOutcome, ActionRun } from './executor.ts';
+import type { ActionExecutor, ActionOutcome, ActionRun } from '../mitigation/executor.ts';
 import { type Fleet, MAX_GROUPS_PER_THING, MAX_POLICY_VERSIONS, type PolicyDocument } from './fleet.ts';
 
 /** The BLANK_POLICY template: a version that allows nothing. */

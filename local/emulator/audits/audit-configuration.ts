@@ -7,8 +7,8 @@
  */
 import type * as iot from '@aws-sdk/client-iot';
 import { CHECK_NAMES, checkCatalogue } from '#lib/catalogue';
-import { invalidRequest, notFound, ServiceError } from './errors.ts';
-import { pageOf } from './pagination.ts';
+import { invalidRequest, notFound, ServiceError } from '../errors.ts';
+import { pageOf } from '../pagination.ts';
 
 export const MAX_SCHEDULED_AUDITS = 5;
 /** Disabled by default in a real account (reference 4). */

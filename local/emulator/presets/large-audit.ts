@@ -5,9 +5,9 @@
  * while the process stays small.
  */
 
-import type { CheckFindings, StoredFinding } from './findings.ts';
-import type { CertificateStatus, GeneratedCertificates } from './fleet.ts';
-import type { DeviceDefenderService } from './service.ts';
+import type { CheckFindings, StoredFinding } from '../audits/findings.ts';
+import type { CertificateStatus, GeneratedCertificates } from '../fleet/fleet.ts';
+import type { DeviceDefenderService } from '../service.ts';
 
 export const LARGE_AUDIT_ID = 'large-audit-1';
 export const LARGE_FINDING_COUNT = 1_000_000;
