@@ -9,10 +9,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import {
   CreateScheduledAuditCommand,
   DescribeAccountAuditConfigurationCommand,
@@ -25,7 +22,6 @@ import {
   UpdateAccountAuditConfigurationCommand,
   UpdateScheduledAuditCommand,
 } from '@aws-sdk/client-iot';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
   type AuditConfigurationProperties,
@@ -41,10 +37,14 @@ import {
   scheduledAuditChange,
   scheduledAuditRequest,
 } from '#lib/audit-configuration';
-import { logger, metrics, tracer } from '#shared/observability';
+import { awsClient, IOT_RETRIES } from '#shared/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
+import { lambdaHandler } from '#shared/handler';
+import { logger, metrics } from '#shared/observability';
 
-// IoT throttles the audit APIs at a few requests per second; a deployment is not in a hurry.
-export const iot = new IoTClient({ maxAttempts: 8 });
+// Declares no variable of its own: everything it sets comes in the request's ResourceProperties.
+readConfig(FUNCTION_ENVIRONMENTS['audit-configuration']);
+export const iot = awsClient(IoTClient, IOT_RETRIES);
 
 /** Kept back from the function's own timeout to send a FAILED response instead of none. */
 export const RESPONSE_MARGIN_MS = 5_000;
@@ -266,7 +266,5 @@ async function auditConfigurationHandler(event: unknown, context: Context): Prom
   return response;
 }
 
-export const handler = middy(auditConfigurationHandler)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+// The common wiring around its own special path: whatever happens inside, CloudFormation gets an answer.
+export const handler = lambdaHandler(auditConfigurationHandler);

@@ -3,10 +3,7 @@
  * Cancels the execution's mitigation task if it is still running (task id = execution name), so no
  * task acts on the fleet unobserved, and tells the reports topic.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import {
   CancelAuditMitigationActionsTaskCommand,
   DescribeAuditMitigationActionsTaskCommand,
@@ -15,7 +12,6 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import middy from '@middy/core';
 import {
   cleanupNotice,
   type EndedExecution,
@@ -24,11 +20,18 @@ import {
   type TaskCleanup,
   taskToLookFor,
 } from '#lib/execution-cleanup';
-import { formatIssue } from '#lib/json-schema';
-import { logger, metrics, tracer } from '#shared/observability';
+import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from '#shared/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
+import { type InputRejection, lambdaHandler, rejectInput } from '#shared/handler';
+import { logger, metrics } from '#shared/observability';
 
-export const iot = new IoTClient({ maxAttempts: 8 });
-export const sns = new SNSClient({});
+const config = readConfig(FUNCTION_ENVIRONMENTS['cleanup-execution']);
+export const iot = awsClient(IoTClient, IOT_RETRIES);
+export const sns = awsClient(SNSClient, DEFAULT_RETRIES);
+
+export type CleanupExecutionResult =
+  | InputRejection
+  | { readonly outcome: TaskCleanup; readonly notified: boolean };
 
 async function cancelTaskIfRunning(execution: EndedExecution): Promise<TaskCleanup> {
   const look = taskToLookFor(execution);
@@ -47,14 +50,9 @@ async function cancelTaskIfRunning(execution: EndedExecution): Promise<TaskClean
   }
 }
 
-async function cleanupExecutionHandler(event: unknown) {
+async function cleanupExecutionHandler(event: unknown): Promise<CleanupExecutionResult> {
   const parsed = parseEndedExecution(event);
-  if (!parsed.ok) {
-    const errors = parsed.issues.map(formatIssue);
-    logger.error('Rejected an invalid execution status event', { errors });
-    metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
-    return { outcome: 'event-invalid' as const, errors };
-  }
+  if (!parsed.ok) return rejectInput(parsed.issues, 'Rejected an invalid execution status event');
   const { execution } = parsed;
   logger.setCorrelationId(execution.name);
   const cleanup = await cancelTaskIfRunning(execution);
@@ -65,13 +63,10 @@ async function cleanupExecutionHandler(event: unknown) {
   if (notify) {
     const { subject, message } = cleanupNotice(execution, cleanup);
     await sns.send(
-      new PublishCommand({ TopicArn: process.env.REPORTS_TOPIC_ARN, Subject: subject, Message: message }),
+      new PublishCommand({ TopicArn: config.reportsTopicArn, Subject: subject, Message: message }),
     );
   }
   return { outcome: cleanup, notified: notify };
 }
 
-export const handler = middy(cleanupExecutionHandler)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = lambdaHandler(cleanupExecutionHandler);

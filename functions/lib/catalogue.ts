@@ -1,6 +1,6 @@
 /**
- * The one catalogue of Device Defender audit checks: API names, severity, reason codes and the
- * mitigation action types each check allows. Source: reference section 4 (the published
+ * The one catalogue of Device Defender audit checks: API names, reason codes and the mitigation
+ * action types each check allows. Source: reference section 4 (the published
  * check-to-action table plus each check's page).
  */
 
@@ -19,15 +19,10 @@ export function changesFleet(actionType: MitigationActionType): boolean {
   return actionType !== 'PUBLISH_FINDING_TO_SNS';
 }
 
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
-
 export interface AuditCheck {
   readonly name: string;
-  readonly severity: Severity;
   readonly reasonCodes: readonly string[];
   readonly allowedActionTypes: readonly MitigationActionType[];
-  /** What a finding of this check points at (the finding's `nonCompliantResource.resourceType`). */
-  readonly resourceType: string;
 }
 
 const SNS = 'PUBLISH_FINDING_TO_SNS';
@@ -46,113 +41,84 @@ const KEY_QUALITY = [
 const checks: AuditCheck[] = [
   {
     name: 'AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: [
       'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
       'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS',
       'ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS',
     ],
     allowedActionTypes: [SNS],
-    resourceType: 'COGNITO_IDENTITY_POOL',
   },
   {
     name: 'UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: ['ALLOWS_ACCESS_TO_IOT_ADMIN_ACTIONS', 'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'],
     allowedActionTypes: [SNS],
-    resourceType: 'COGNITO_IDENTITY_POOL',
   },
   {
     name: 'CA_CERTIFICATE_EXPIRING_CHECK',
-    severity: 'MEDIUM',
     reasonCodes: CERT_EXPIRY,
     allowedActionTypes: [SNS, UCA],
-    resourceType: 'CA_CERTIFICATE',
   },
   {
     name: 'CA_CERTIFICATE_KEY_QUALITY_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: KEY_QUALITY,
     allowedActionTypes: [SNS, UCA],
-    resourceType: 'CA_CERTIFICATE',
   },
   {
     name: 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: ['CERTIFICATE_REVOKED_BY_ISSUER'],
     allowedActionTypes: [SNS, UCA],
-    resourceType: 'CA_CERTIFICATE',
   },
   {
     name: 'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: ['INTERMEDIATE_CA_REVOKED_BY_ISSUER'],
     allowedActionTypes: [SNS, UDC, ATG],
-    resourceType: 'DEVICE_CERTIFICATE',
   },
   {
     name: 'DEVICE_CERTIFICATE_EXPIRING_CHECK',
-    severity: 'MEDIUM',
     reasonCodes: CERT_EXPIRY,
     allowedActionTypes: [SNS, UDC, ATG],
-    resourceType: 'DEVICE_CERTIFICATE',
   },
   {
     // Missing from the published mapping table; every check allows SNS, nothing else is documented.
     name: 'DEVICE_CERTIFICATE_AGE_CHECK',
-    severity: 'LOW',
     reasonCodes: ['CERTIFICATE_PAST_AGE_THRESHOLD'],
     allowedActionTypes: [SNS],
-    resourceType: 'DEVICE_CERTIFICATE',
   },
   {
     name: 'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: KEY_QUALITY,
     allowedActionTypes: [SNS, UDC, ATG],
-    resourceType: 'DEVICE_CERTIFICATE',
   },
   {
     name: 'DEVICE_CERTIFICATE_SHARED_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'],
     allowedActionTypes: [SNS, UDC, ATG],
-    resourceType: 'DEVICE_CERTIFICATE',
   },
   {
     name: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
-    severity: 'MEDIUM',
     reasonCodes: ['CERTIFICATE_REVOKED_BY_ISSUER'],
     allowedActionTypes: [SNS, UDC, ATG],
-    resourceType: 'DEVICE_CERTIFICATE',
   },
   {
     name: 'CONFLICTING_CLIENT_IDS_CHECK',
-    severity: 'HIGH',
     reasonCodes: ['DUPLICATE_CLIENT_ID_ACROSS_CONNECTIONS'],
     allowedActionTypes: [SNS],
-    resourceType: 'CLIENT_ID',
   },
   {
     name: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: ['ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'],
     allowedActionTypes: [SNS, RDPV],
-    resourceType: 'IOT_POLICY',
   },
   {
     name: 'IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK',
-    severity: 'MEDIUM',
     reasonCodes: [
       'POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT',
       'TOPIC_FILTERS_INTENDED_TO_DENY_ALLOWED_USING_WILDCARDS',
     ],
     allowedActionTypes: [SNS, RDPV],
-    resourceType: 'IOT_POLICY',
   },
   {
     name: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK',
-    severity: 'CRITICAL',
     reasonCodes: [
       'ALLOWS_BROAD_ACCESS_TO_USED_SERVICES',
       'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES',
@@ -162,21 +128,16 @@ const checks: AuditCheck[] = [
       'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS',
     ],
     allowedActionTypes: [SNS],
-    resourceType: 'ROLE_ALIAS',
   },
   {
     name: 'IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK',
-    severity: 'MEDIUM',
     reasonCodes: ['ALLOWS_ACCESS_TO_UNUSED_SERVICES'],
     allowedActionTypes: [SNS],
-    resourceType: 'ROLE_ALIAS',
   },
   {
     name: 'LOGGING_DISABLED_CHECK',
-    severity: 'LOW',
     reasonCodes: ['LOGGING_DISABLED'],
     allowedActionTypes: [SNS, EIL],
-    resourceType: 'ACCOUNT_SETTINGS',
   },
 ];
 

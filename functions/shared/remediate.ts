@@ -13,11 +13,11 @@ import { planRemediation } from '#lib/plan';
 import { type PolicyParseResult, parsePolicy } from '#lib/policy';
 import type { RuntimeSwitch } from '#lib/switch';
 import defaultPolicyDocument from '../../config/default-policy.json' with { type: 'json' };
+import { awsClient, DEFAULT_RETRIES } from './clients.ts';
 import { logger, metrics } from './observability.ts';
 
-// Created once per container, outside the handler; nothing here touches the network at init.
-export const sfn = new SFNClient({});
-export const ssm = new SSMClient({});
+export const sfn = awsClient(SFNClient, DEFAULT_RETRIES);
+export const ssm = awsClient(SSMClient, DEFAULT_RETRIES);
 
 /** A start whose startDate is older than this before our call was an earlier delivery's. */
 const CLOCK_SKEW_MS = 1_000;
@@ -35,16 +35,19 @@ export type RemediationOutcome =
   | { readonly outcome: 'nothing-to-do'; readonly reason: string; readonly detail: string }
   | { readonly outcome: 'policy-invalid'; readonly errors: readonly string[] };
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+/** What the remediation path is configured with: the planner's and the sweep's environment. */
+export interface RemediationConfig {
+  readonly stateMachineArn: string;
+  readonly switchParameterName: string;
+  /** Unset: the policy bundled at build time. */
+  readonly policyParameterName: string | undefined;
+  /** The stack's mitigation actions are `<prefix>-<action>`; unset: the policy's names as they are. */
+  readonly actionNamePrefix: string | undefined;
 }
 
 /** The policy: JSON from the SSM parameter when one is configured, else the bundled default. */
-export async function loadPolicy(): Promise<PolicyParseResult> {
-  const parameterName = process.env.POLICY_PARAMETER_NAME;
-  if (!parameterName) return parsePolicy(defaultPolicyDocument);
+export async function loadPolicy(parameterName: string | undefined): Promise<PolicyParseResult> {
+  if (parameterName === undefined) return parsePolicy(defaultPolicyDocument);
   const text = await getParameter(parameterName, { maxAge: POLICY_CACHE_SECONDS });
   if (text === undefined)
     return { ok: false, issues: [{ path: parameterName, message: 'the policy parameter is empty' }] };
@@ -61,18 +64,30 @@ export async function loadPolicy(): Promise<PolicyParseResult> {
 }
 
 /** The runtime switch, read fresh every time: its value and when it was last set. */
-export async function readRuntimeSwitch(): Promise<RuntimeSwitch> {
-  const { Parameter } = await ssm.send(
-    new GetParameterCommand({ Name: requiredEnv('SWITCH_PARAMETER_NAME') }),
-  );
+export async function readRuntimeSwitch(parameterName: string): Promise<RuntimeSwitch> {
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameterName }));
   return {
     value: Parameter?.Value ?? '',
     lastModified: Parameter?.LastModifiedDate?.getTime() ?? Number.NaN,
   };
 }
 
-export async function remediate(audit: Audit, options: { rerun?: number } = {}): Promise<RemediationOutcome> {
-  const [policy, runtimeSwitch] = await Promise.all([loadPolicy(), readRuntimeSwitch()]);
+export type Remediate = (audit: Audit, options?: { rerun?: number }) => Promise<RemediationOutcome>;
+
+/** The remediation path of a function configured so. */
+export function remediation(config: RemediationConfig): Remediate {
+  return (audit, options = {}) => remediate(config, audit, options);
+}
+
+async function remediate(
+  config: RemediationConfig,
+  audit: Audit,
+  options: { rerun?: number },
+): Promise<RemediationOutcome> {
+  const [policy, runtimeSwitch] = await Promise.all([
+    loadPolicy(config.policyParameterName),
+    readRuntimeSwitch(config.switchParameterName),
+  ]);
   if (!policy.ok) {
     const errors = policy.issues.map(formatIssue);
     logger.error('The remediation policy is invalid: nothing is started', { errors });
@@ -80,7 +95,7 @@ export async function remediate(audit: Audit, options: { rerun?: number } = {}):
     return { outcome: 'policy-invalid', errors };
   }
 
-  const actionNamePrefix = process.env.ACTION_NAME_PREFIX;
+  const { actionNamePrefix } = config;
   const plan = planRemediation(audit, policy.policy, runtimeSwitch, {
     ...options,
     ...(actionNamePrefix ? { actionNamePrefix } : {}),
@@ -103,7 +118,7 @@ export async function remediate(audit: Audit, options: { rerun?: number } = {}):
   try {
     const { executionArn, startDate } = await sfn.send(
       new StartExecutionCommand({
-        stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
+        stateMachineArn: config.stateMachineArn,
         name: executionName,
         input: JSON.stringify(plan),
       }),

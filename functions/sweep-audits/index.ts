@@ -5,20 +5,20 @@
  * one audit under a re-run name. Only the schedule's own input counts as a scheduled sweep
  * (ScheduledSweepRan, which ScheduledSweepMissedAlarm watches).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DescribeAuditTaskCommand, IoTClient, paginateListAuditTasks } from '@aws-sdk/client-iot';
-import middy from '@middy/core';
 import { auditFromDescribeAuditTask } from '#lib/audit';
 import { formatIssue } from '#lib/json-schema';
 import { parseRerunRequest, SCHEDULED_SWEEP_METRIC, sweepWindow } from '#lib/sweep';
-import { logger, metrics, tracer } from '#shared/observability';
-import { type RemediationOutcome, remediate } from '#shared/remediate';
+import { awsClient, IOT_RETRIES } from '#shared/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
+import { lambdaHandler, rejectInput } from '#shared/handler';
+import { logger, metrics } from '#shared/observability';
+import { type RemediationOutcome, remediation } from '#shared/remediate';
 
-// More attempts than the default 3: the sweep is not in a hurry, and IoT throttles at 10-25 TPS.
-export const iot = new IoTClient({ maxAttempts: 8 });
+const config = readConfig(FUNCTION_ENVIRONMENTS['sweep-audits']);
+const remediate = remediation(config);
+export const iot = awsClient(IoTClient, IOT_RETRIES);
 
 export type SweepResult =
   | {
@@ -47,7 +47,7 @@ async function remediateAuditTask(auditTaskId: string, rerun?: number) {
 }
 
 async function sweep(now: Date): Promise<SweepResult> {
-  const { startTime, endTime } = sweepWindow(now, Number(process.env.SWEEP_WINDOW_HOURS ?? '48'));
+  const { startTime, endTime } = sweepWindow(now, config.sweepWindowHours);
   const outcomes: Record<string, number> = {};
   let audits = 0;
   let failed = 0;
@@ -93,9 +93,7 @@ async function sweepAuditsHandler(event: unknown): Promise<SweepResult> {
     return sweep(new Date());
   }
   if (request.kind === 'invalid') {
-    const errors = request.issues.map(formatIssue);
-    logger.error('Rejected an invalid re-run request: nothing is started', { errors });
-    metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+    const { errors } = rejectInput(request.issues, 'Rejected an invalid re-run request: nothing is started');
     return { kind: 'rerun-invalid', errors };
   }
   logger.setCorrelationId(request.auditTaskId);
@@ -103,7 +101,4 @@ async function sweepAuditsHandler(event: unknown): Promise<SweepResult> {
   return { kind: 'rerun', auditTaskId: request.auditTaskId, result };
 }
 
-export const handler = middy(sweepAuditsHandler)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = lambdaHandler(sweepAuditsHandler);

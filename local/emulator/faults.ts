@@ -5,9 +5,10 @@
  * call), action failures and notification loss from a hash of what they decide about, so the outcome
  * does not depend on the order in which describe calls happen to decide findings.
  */
-import type { MitigationActionType } from '#lib/catalogue';
+
 import type { ActionErrorCode } from './audits/findings.ts';
 import { ServiceError } from './errors.ts';
+import type { MitigationActionType } from './facts/audit-checks.ts';
 import type { ActionExecutor, ActionOutcome, ActionRun } from './mitigation/executor.ts';
 
 export interface ThrottlingInjection {
@@ -56,7 +57,7 @@ export class Throttle {
     this.#next = seededSequence(injection?.seed ?? 1);
   }
 
-  /** Throws the service's ThrottlingException (HTTP 400, reference 3.2) when this call is throttled. */
+  /** Throws the service's ThrottlingException (HTTP 400, docs/aws-facts/iot-api.md) when this call is throttled. */
   check(operationName: string): void {
     const injection = this.#injection;
     if (!injection) return;

@@ -10,8 +10,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cleanupNotice } from '#lib/execution-cleanup';
-import { handler } from '../../functions/cleanup-execution/index.ts';
-import { lambdaContext, STATE_MACHINE_ARN, setStackEnvironment } from './support.ts';
+import { coldStart, lambdaContext, STATE_MACHINE_ARN } from './support.ts';
+
+const { handler } = await coldStart('cleanup-execution');
 
 const iot = mockClient(IoTClient);
 const sns = mockClient(SNSClient);
@@ -39,7 +40,6 @@ const context = lambdaContext('cleanup-execution');
 beforeEach(() => {
   iot.reset();
   sns.reset();
-  setStackEnvironment();
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
 });
 

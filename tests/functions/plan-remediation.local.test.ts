@@ -2,7 +2,6 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../functions/plan-remediation/index.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import {
   type LocalSfnEndpoint,
@@ -11,11 +10,13 @@ import {
 } from '../../local/stepfunctions/index.ts';
 import {
   auditCompletedEvent,
+  coldStart,
   lambdaContext,
   STATE_MACHINE_ARN,
   SWITCH_PARAMETER,
-  setStackEnvironment,
 } from './support.ts';
+
+const { handler } = await coldStart('plan-remediation');
 
 const ssm = mockClient(SSMClient);
 // Ahead of real time (as virtual time is once it has waited), so this execution's startDate never
@@ -35,7 +36,6 @@ beforeAll(async () => {
       },
     },
   });
-  setStackEnvironment();
   process.env.AWS_ENDPOINT_URL_SFN = local.endpoint;
   ssm
     .on(GetParameterCommand, { Name: SWITCH_PARAMETER })

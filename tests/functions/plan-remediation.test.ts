@@ -5,17 +5,18 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RemediationPlan } from '#lib/plan';
 import { metrics } from '#shared/observability';
-import { handler } from '../../functions/plan-remediation/index.ts';
 import {
   ACCOUNT,
   auditCompletedEvent,
+  coldStart,
   lambdaContext,
   STATE_MACHINE_ARN,
   SWITCH_PARAMETER,
   sampleNotification,
-  setStackEnvironment,
 } from './support.ts';
 
+// The planner of a stack without a policy parameter: the bundled default policy.
+const { handler } = await coldStart('plan-remediation');
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
 const AUDIT_ID = '4e2bcd1ccbc2a5dd15292a82ab80c380';
@@ -54,7 +55,6 @@ let invocation = 0;
 beforeEach(() => {
   sfn.reset();
   ssm.reset();
-  setStackEnvironment();
   addMetric = vi.spyOn(metrics, 'addMetric');
   sfn
     .on(StartExecutionCommand)
@@ -65,12 +65,16 @@ afterEach(() => addMetric.mockRestore());
 
 // Powertools Parameters caches per name; each test gets its own policy parameter name.
 const uniquePolicyName = () => `/ddr/policy-${invocation}`;
+/** The planner of a stack whose policy parameter (a name of this test's own) holds `policy`. */
 function givenUniquePolicyParameter(policy: unknown) {
   const name = uniquePolicyName();
-  setStackEnvironment({ POLICY_PARAMETER_NAME: name });
   ssm
     .on(GetParameterCommand, { Name: name })
     .resolves({ Parameter: { Value: typeof policy === 'string' ? policy : JSON.stringify(policy) } });
+  return plannerWithPolicyParameter(name);
+}
+async function plannerWithPolicyParameter(name: string) {
+  return (await coldStart('plan-remediation', { POLICY_PARAMETER_NAME: name })).handler;
 }
 
 describe('plan-remediation', () => {
@@ -161,8 +165,11 @@ describe('plan-remediation', () => {
 
   it('invalid policy: starts nothing, reports every error, counts it', async () => {
     givenSwitch('enforce');
-    givenUniquePolicyParameter({ ...enforcePolicy, rules: [{ check: 'NOPE', actions: ['Missing'] }] });
-    const result = await handler(auditCompletedEvent(), lambdaContext());
+    const planner = await givenUniquePolicyParameter({
+      ...enforcePolicy,
+      rules: [{ check: 'NOPE', actions: ['Missing'] }],
+    });
+    const result = await planner(auditCompletedEvent(), lambdaContext());
     expect(result).toEqual({
       outcome: 'policy-invalid',
       errors: [
@@ -176,14 +183,14 @@ describe('plan-remediation', () => {
 
   it('policy parameter that is not JSON, or empty: starts nothing', async () => {
     givenSwitch('enforce');
-    givenUniquePolicyParameter('version: 1');
-    expect(await handler(auditCompletedEvent(), lambdaContext())).toMatchObject({
+    const planner = await givenUniquePolicyParameter('version: 1');
+    expect(await planner(auditCompletedEvent(), lambdaContext())).toMatchObject({
       outcome: 'policy-invalid',
       errors: [expect.stringContaining('the policy is not valid JSON')],
     });
-    setStackEnvironment({ POLICY_PARAMETER_NAME: '/ddr/empty' });
     ssm.on(GetParameterCommand, { Name: '/ddr/empty' }).resolves({ Parameter: {} });
-    expect(await handler(auditCompletedEvent(), lambdaContext())).toMatchObject({
+    const emptyPlanner = await plannerWithPolicyParameter('/ddr/empty');
+    expect(await emptyPlanner(auditCompletedEvent(), lambdaContext())).toMatchObject({
       outcome: 'policy-invalid',
     });
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
@@ -209,8 +216,8 @@ describe('plan-remediation', () => {
 
   it('dry-run switch with an enforce policy: a dry run', async () => {
     givenSwitch('dry-run');
-    givenUniquePolicyParameter(enforcePolicy);
-    expect(await handler(auditCompletedEvent(), lambdaContext())).toMatchObject({
+    const planner = await givenUniquePolicyParameter(enforcePolicy);
+    expect(await planner(auditCompletedEvent(), lambdaContext())).toMatchObject({
       outcome: 'started',
       executionName: `dry-${AUDIT_ID}`,
     });
@@ -223,8 +230,8 @@ describe('plan-remediation', () => {
 
   it('enforce with both keys: the SSM policy is used, capped checks are held back and counted', async () => {
     givenSwitch('enforce');
-    givenUniquePolicyParameter(enforcePolicy);
-    const result = await handler(auditCompletedEvent(), lambdaContext());
+    const planner = await givenUniquePolicyParameter(enforcePolicy);
+    const result = await planner(auditCompletedEvent(), lambdaContext());
     expect(result).toMatchObject({ outcome: 'started', executionName: `enf-${AUDIT_ID}`, mode: 'enforce' });
     const plan = startedInput();
     expect(plan.auditCheckToActionsMapping).toEqual({
@@ -238,8 +245,8 @@ describe('plan-remediation', () => {
 
   it('an audit that started before the switch was set to enforce runs dry', async () => {
     givenSwitch('enforce', new Date(AUDIT_START + 1));
-    givenUniquePolicyParameter(enforcePolicy);
-    await handler(auditCompletedEvent(), lambdaContext());
+    const planner = await givenUniquePolicyParameter(enforcePolicy);
+    await planner(auditCompletedEvent(), lambdaContext());
     expect(startedInput().mode).toMatchObject({
       effective: 'dry-run',
       reason: expect.stringContaining('before the switch was set to enforce'),
@@ -248,17 +255,17 @@ describe('plan-remediation', () => {
 
   it('caches the SSM policy between invocations but reads the switch every time', async () => {
     givenSwitch('enforce');
-    givenUniquePolicyParameter(enforcePolicy);
-    await handler(auditCompletedEvent(), lambdaContext());
-    await handler(auditCompletedEvent(), lambdaContext());
+    const planner = await givenUniquePolicyParameter(enforcePolicy);
+    await planner(auditCompletedEvent(), lambdaContext());
+    await planner(auditCompletedEvent(), lambdaContext());
     const names = ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input.Name);
     expect(names.filter((n) => n === SWITCH_PARAMETER)).toHaveLength(2);
     expect(names.filter((n) => n === uniquePolicyName())).toHaveLength(1);
   });
 
   it('fails loudly when the stack environment is incomplete', async () => {
-    setStackEnvironment({ SWITCH_PARAMETER_NAME: undefined });
-    await expect(handler(auditCompletedEvent(), lambdaContext())).rejects.toThrow(
+    // At start-up: the function reads its environment when its module loads.
+    await expect(coldStart('plan-remediation', { SWITCH_PARAMETER_NAME: undefined })).rejects.toThrow(
       'SWITCH_PARAMETER_NAME is not set',
     );
   });

@@ -29,7 +29,10 @@ export const auditCompletedEvent = (notification: unknown = sampleNotification()
 export const lambdaContext = (functionName = 'plan-remediation', account = ACCOUNT): Context =>
   localLambdaContext(functionName, `arn:aws:lambda:us-east-1:${account}:function:${functionName}`);
 
-/** The stack's environment for the handlers. */
+/**
+ * The stack's environment for the handlers. A function reads it once, when its module loads: set it
+ * before the import (or load the function with `coldStart`).
+ */
 export function setStackEnvironment(extra: Record<string, string | undefined> = {}) {
   const env = {
     STATE_MACHINE_ARN,
@@ -44,4 +47,29 @@ export function setStackEnvironment(extra: Record<string, string | undefined> = 
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
+}
+
+interface FunctionModules {
+  'plan-remediation': typeof import('../../functions/plan-remediation/index.ts');
+  'sweep-audits': typeof import('../../functions/sweep-audits/index.ts');
+  'cleanup-execution': typeof import('../../functions/cleanup-execution/index.ts');
+  'report-remediation': typeof import('../../functions/report-remediation/index.ts');
+  'audit-configuration': typeof import('../../functions/audit-configuration/index.ts');
+}
+
+let coldStarts = 0;
+
+/**
+ * A function as Lambda loads it into a new container: the stack's environment (with `extra`) set
+ * first, then its index.ts evaluated afresh, reading that environment once. The modules it imports
+ * (Powertools utilities, the remediation path) are the ones the test file already has.
+ */
+export async function coldStart<Name extends keyof FunctionModules>(
+  name: Name,
+  extra: Record<string, string | undefined> = {},
+): Promise<FunctionModules[Name]> {
+  setStackEnvironment(extra);
+  coldStarts += 1;
+  const entry = new URL(`../../functions/${name}/index.ts?cold-start=${coldStarts}`, import.meta.url);
+  return (await import(/* @vite-ignore */ entry.href)) as FunctionModules[Name];
 }

@@ -18,10 +18,10 @@ import {
   sweepWindow,
 } from '#lib/sweep';
 import { metrics } from '#shared/observability';
-import { handler, iot as sweepIotClient } from '../../functions/sweep-audits/index.ts';
 import { resources } from '../template/support.ts';
-import { lambdaContext, SWITCH_PARAMETER, setStackEnvironment } from './support.ts';
+import { coldStart, lambdaContext, SWITCH_PARAMETER } from './support.ts';
 
+const { handler, iot: sweepIotClient } = await coldStart('sweep-audits');
 const iot = mockClient(IoTClient);
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
@@ -68,7 +68,6 @@ beforeEach(() => {
   iot.reset();
   sfn.reset();
   ssm.reset();
-  setStackEnvironment();
   ssm
     .on(GetParameterCommand, { Name: SWITCH_PARAMETER })
     .resolves({ Parameter: { Value: 'enforce', LastModifiedDate: new Date(0) } });
@@ -133,7 +132,8 @@ describe('sweep-audits on an operator re-run', () => {
     ssm
       .on(GetParameterCommand, { Name: SWITCH_PARAMETER })
       .resolves({ Parameter: { Value: 'enforce', LastModifiedDate: new Date() } });
-    setStackEnvironment({ POLICY_PARAMETER_NAME: '/ddr/rerun-policy' });
+    // A stack with a policy parameter.
+    const { handler } = await coldStart('sweep-audits', { POLICY_PARAMETER_NAME: '/ddr/rerun-policy' });
     ssm.on(GetParameterCommand, { Name: '/ddr/rerun-policy' }).resolves({
       Parameter: {
         Value: JSON.stringify({

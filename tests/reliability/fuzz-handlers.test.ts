@@ -2,6 +2,8 @@
 // DescribeAuditTask answers: no unhandled exception, nothing started from invalid input, and every
 // rejection names the field. The handlers run with their SDK clients mocked (aws-sdk-client-mock):
 // thousands of cases in seconds, where the HTTP round trips of the local stack would cost minutes.
+
+import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { DescribeAuditTaskCommand, IoTClient, ListAuditTasksCommand } from '@aws-sdk/client-iot';
 import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -12,14 +14,12 @@ import { AUDIT_TASK_STATUSES, AUDIT_TASK_TYPES, CHECK_RUN_STATUSES } from '#lib/
 import { CHECK_NAMES } from '#lib/catalogue';
 import { childPath } from '#lib/json-schema';
 import { metrics } from '#shared/observability';
-import { handler as planRemediation } from '../../functions/plan-remediation/index.ts';
-import { handler as sweepAudits } from '../../functions/sweep-audits/index.ts';
 import {
   ACCOUNT,
   auditCompletedEvent,
+  coldStart,
   lambdaContext,
   SWITCH_PARAMETER,
-  setStackEnvironment,
 } from '../functions/support.ts';
 import { POLICY } from './support.ts';
 
@@ -37,7 +37,19 @@ const OUTCOMES = [
 ];
 const REJECTIONS = ['policy-invalid', 'event-invalid', 'foreign-account', 'audit-invalid'];
 const EVENT_POLICY = '/ddr/fuzz/event-policy';
+/** The policy parameter of the policy cases: each case puts its own policy there. */
+const CASE_POLICY = '/ddr/fuzz/policy';
 const FC = { seed: 20_261_126 } as const;
+
+// The functions read their environment once, when they load: one planner and one sweep of a stack
+// whose policy parameter holds POLICY, and one planner for the policy cases.
+const { handler: planRemediation } = await coldStart('plan-remediation', {
+  POLICY_PARAMETER_NAME: EVENT_POLICY,
+});
+const { handler: sweepAudits } = await coldStart('sweep-audits', { POLICY_PARAMETER_NAME: EVENT_POLICY });
+const { handler: planWithCasePolicy } = await coldStart('plan-remediation', {
+  POLICY_PARAMETER_NAME: CASE_POLICY,
+});
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Key = string | number;
@@ -48,13 +60,11 @@ let describes = 0;
 let describeAuditTaskAnswer: unknown = {};
 let switchParameter = { Value: 'enforce', LastModifiedDate: new Date(0) };
 const policies = new Map<string, string>();
-let policyCount = 0;
 
 beforeEach(() => {
   sfn.reset();
   ssm.reset();
   iot.reset();
-  setStackEnvironment({ POLICY_PARAMETER_NAME: EVENT_POLICY, SWEEP_WINDOW_HOURS: '48' });
   policies.set(EVENT_POLICY, JSON.stringify(POLICY));
   sfn.on(StartExecutionCommand).callsFake((input: StartExecutionCommandInput) => {
     starts.push(input);
@@ -358,8 +368,8 @@ const switchValue = fc.oneof(
 type Planned = Awaited<ReturnType<typeof planRemediation>>;
 
 /** The invariants of every planner invocation; returns the result for more specific checks. */
-async function plan(event: unknown, label: string): Promise<Planned> {
-  const result = await planRemediation(event, lambdaContext());
+async function plan(event: unknown, label: string, planner = planRemediation): Promise<Planned> {
+  const result = await planner(event, lambdaContext());
   expect(OUTCOMES, label).toContain(result.outcome);
   if (result.outcome === 'started') {
     expect(starts, label).toHaveLength(1);
@@ -553,12 +563,11 @@ function invalidPolicyEdits(policy: Record<string, Json>): fc.Arbitrary<{ path: 
 }
 
 async function planWithPolicy(text: string, value: string, label: string) {
-  policyCount += 1;
-  const name = `/ddr/fuzz/policy-${policyCount}`; // Powertools caches per name: one name per case
+  const name = CASE_POLICY;
   policies.set(name, text);
-  process.env.POLICY_PARAMETER_NAME = name;
+  clearCaches(); // Powertools caches the policy per name: each case reads its own
   freshCase(value);
-  const result = await plan(bus(ENFORCEABLE_NOTIFICATION), label);
+  const result = await plan(bus(ENFORCEABLE_NOTIFICATION), label, planWithCasePolicy);
   return { name, result };
 }
 

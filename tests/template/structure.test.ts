@@ -8,13 +8,18 @@ import { join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import type { PropertyType, Resource as SpecResource, TypeDefinition } from '@aws-cdk/service-spec-types';
 import { describe, expect, it } from 'vitest';
+import {
+  declaredVariables,
+  FUNCTION_ENVIRONMENTS,
+  OBSERVABILITY_ENVIRONMENT,
+} from '../../functions/shared/config.ts';
 import { ESBUILD_SETTINGS } from '../../scripts/build-functions.ts';
 import {
   aslPlaceholders,
+  declarationsRead,
   entryPointOf,
-  environmentReads,
+  environmentReaders,
   FUNCTION_TYPES,
-  functionEnvironment,
   handlerFolders,
   isIntrinsic,
   isObject,
@@ -366,13 +371,35 @@ describe('functions', () => {
     },
   );
 
-  it.each(functions.map(([id]) => [id]))('%s: every environment variable its code reads is set', (id) => {
-    // Tuning knobs with a default in the code; leaving them unset is deliberate.
-    const optional = new Set(['REPORT_CALL_BUDGET_PER_CHECK']);
-    const env = functionEnvironment(id);
-    const missing = [...environmentReads(sourceClosure(entryPointOf(id)))].filter(
-      (name) => !(name in env) && !optional.has(name),
-    );
-    expect(missing).toEqual([]);
+  // Tuning knobs with a default in the code; leaving them unset is deliberate.
+  const tuningKnobs = new Set(['REPORT_CALL_BUDGET_PER_CHECK']);
+  const folderOf = (id: string) =>
+    /^functions\/([^/]+)\/index\.ts$/.exec(entryPointOf(id))![1]! as keyof typeof FUNCTION_ENVIRONMENTS;
+  const names = (variables: readonly { name: string }[]) => variables.map((v) => v.name).sort();
+
+  it('declare the environment of every handler folder, once', () => {
+    expect(Object.keys(FUNCTION_ENVIRONMENTS).sort()).toEqual(handlerFolders());
+  });
+
+  it.each(functions.map(([id]) => [id]))(
+    '%s: reads its environment only through its own declaration, and the template sets exactly it',
+    (id) => {
+      const folder = folderOf(id);
+      expect(environmentReaders(sourceClosure(entryPointOf(id)))).toEqual(['functions/shared/config.ts']);
+      expect(declarationsRead(entryPointOf(id))).toEqual([folder]);
+      const declared = declaredVariables(FUNCTION_ENVIRONMENTS[folder]);
+      const own = (resources[id]!.Properties?.Environment as { Variables?: Record<string, Json> } | undefined)
+        ?.Variables;
+      expect(Object.keys(own ?? {}).sort()).toEqual(names(declared.filter((v) => !tuningKnobs.has(v.name))));
+      for (const knob of declared.filter((v) => tuningKnobs.has(v.name)))
+        expect(knob.required, `${knob.name} has a default`).toBe(false);
+    },
+  );
+
+  it('set the shared Powertools settings in Globals, and only what the functions or Node.js read', () => {
+    const globals = (template.Globals.Function.Environment as { Variables: Record<string, Json> }).Variables;
+    const observability = names(declaredVariables(OBSERVABILITY_ENVIRONMENT));
+    // NODE_OPTIONS is Node.js's own (https://nodejs.org/api/cli.html#node_optionsoptions).
+    expect(Object.keys(globals).sort()).toEqual([...observability, 'NODE_OPTIONS'].sort());
   });
 });

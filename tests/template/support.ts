@@ -4,7 +4,7 @@
  * a role grants, which AWS calls a function's code makes.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yamlParse } from 'yaml-cfn';
 
@@ -302,15 +302,17 @@ export function sdkCalls(files: readonly string[]): SdkCall[] {
   return calls;
 }
 
-/** Environment variables the files read: `process.env.X` and `requiredEnv('X')`. */
-export function environmentReads(files: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/process\.env\.([A-Z0-9_]+)/g)) names.add(m[1]!);
-    for (const m of text.matchAll(/requiredEnv\('([A-Z0-9_]+)'\)/g)) names.add(m[1]!);
-  }
-  return names;
+/** The files that read `process.env` themselves (only the functions' configuration module may). */
+export function environmentReaders(files: readonly string[]): string[] {
+  return files
+    .filter((file) => /\bprocess\.env\b|\bprocess\s*\[\s*['"]env['"]\s*\]/.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(ROOT, file));
+}
+
+/** The declaration a handler reads its environment with: `readConfig(FUNCTION_ENVIRONMENTS['<name>'])`. */
+export function declarationsRead(entry: string): string[] {
+  const text = readFileSync(join(ROOT, entry), 'utf8');
+  return [...text.matchAll(/readConfig\(\s*FUNCTION_ENVIRONMENTS\[\s*'([^']+)'\s*\]/g)].map((m) => m[1]!);
 }
 
 // --- The state machine ----------------------------------------------------------------------------

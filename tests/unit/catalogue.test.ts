@@ -8,16 +8,16 @@ import {
   resolveCheckName,
 } from '#lib/catalogue';
 
-// Reference section 4, transcribed independently of the catalogue: check -> [severity, codes, types].
+// Reference section 4, transcribed independently of the catalogue: check -> [codes, types]. The
+// checks' severities are the emulator's (local/emulator/facts/audit-checks.ts, tests/emulator/facts.test.ts).
 const S = 'PUBLISH_FINDING_TO_SNS';
 const UDC = 'UPDATE_DEVICE_CERTIFICATE';
 const UCA = 'UPDATE_CA_CERTIFICATE';
 const ATG = 'ADD_THINGS_TO_THING_GROUP';
 const RDPV = 'REPLACE_DEFAULT_POLICY_VERSION';
 const EIL = 'ENABLE_IOT_LOGGING';
-const referenceTable: Record<string, [string, string[], string[]]> = {
+const referenceTable: Record<string, [string[], string[]]> = {
   AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK: [
-    'CRITICAL',
     [
       'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
       'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS',
@@ -26,47 +26,36 @@ const referenceTable: Record<string, [string, string[], string[]]> = {
     [S],
   ],
   UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK: [
-    'CRITICAL',
     ['ALLOWS_ACCESS_TO_IOT_ADMIN_ACTIONS', 'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'],
     [S],
   ],
   CA_CERTIFICATE_EXPIRING_CHECK: [
-    'MEDIUM',
     ['CERTIFICATE_APPROACHING_EXPIRATION', 'CERTIFICATE_PAST_EXPIRATION'],
     [S, UCA],
   ],
   CA_CERTIFICATE_KEY_QUALITY_CHECK: [
-    'CRITICAL',
     ['CERTIFICATE_KEY_VULNERABILITY_CVE-2017-15361', 'CERTIFICATE_KEY_VULNERABILITY_CVE-2008-0166'],
     [S, UCA],
   ],
-  REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: ['CRITICAL', ['CERTIFICATE_REVOKED_BY_ISSUER'], [S, UCA]],
+  REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: [['CERTIFICATE_REVOKED_BY_ISSUER'], [S, UCA]],
   INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK: [
-    'CRITICAL',
     ['INTERMEDIATE_CA_REVOKED_BY_ISSUER'],
     [S, UDC, ATG],
   ],
   DEVICE_CERTIFICATE_EXPIRING_CHECK: [
-    'MEDIUM',
     ['CERTIFICATE_APPROACHING_EXPIRATION', 'CERTIFICATE_PAST_EXPIRATION'],
     [S, UDC, ATG],
   ],
-  DEVICE_CERTIFICATE_AGE_CHECK: ['LOW', ['CERTIFICATE_PAST_AGE_THRESHOLD'], [S]],
+  DEVICE_CERTIFICATE_AGE_CHECK: [['CERTIFICATE_PAST_AGE_THRESHOLD'], [S]],
   DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: [
-    'CRITICAL',
     ['CERTIFICATE_KEY_VULNERABILITY_CVE-2017-15361', 'CERTIFICATE_KEY_VULNERABILITY_CVE-2008-0166'],
     [S, UDC, ATG],
   ],
-  DEVICE_CERTIFICATE_SHARED_CHECK: ['CRITICAL', ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'], [S, UDC, ATG]],
-  REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK: ['MEDIUM', ['CERTIFICATE_REVOKED_BY_ISSUER'], [S, UDC, ATG]],
-  CONFLICTING_CLIENT_IDS_CHECK: ['HIGH', ['DUPLICATE_CLIENT_ID_ACROSS_CONNECTIONS'], [S]],
-  IOT_POLICY_OVERLY_PERMISSIVE_CHECK: [
-    'CRITICAL',
-    ['ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'],
-    [S, RDPV],
-  ],
+  DEVICE_CERTIFICATE_SHARED_CHECK: [['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'], [S, UDC, ATG]],
+  REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK: [['CERTIFICATE_REVOKED_BY_ISSUER'], [S, UDC, ATG]],
+  CONFLICTING_CLIENT_IDS_CHECK: [['DUPLICATE_CLIENT_ID_ACROSS_CONNECTIONS'], [S]],
+  IOT_POLICY_OVERLY_PERMISSIVE_CHECK: [['ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'], [S, RDPV]],
   IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK: [
-    'MEDIUM',
     [
       'POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT',
       'TOPIC_FILTERS_INTENDED_TO_DENY_ALLOWED_USING_WILDCARDS',
@@ -74,7 +63,6 @@ const referenceTable: Record<string, [string, string[], string[]]> = {
     [S, RDPV],
   ],
   IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK: [
-    'CRITICAL',
     [
       'ALLOWS_BROAD_ACCESS_TO_USED_SERVICES',
       'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES',
@@ -85,12 +73,8 @@ const referenceTable: Record<string, [string, string[], string[]]> = {
     ],
     [S],
   ],
-  IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK: [
-    'MEDIUM',
-    ['ALLOWS_ACCESS_TO_UNUSED_SERVICES'],
-    [S],
-  ],
-  LOGGING_DISABLED_CHECK: ['LOW', ['LOGGING_DISABLED'], [S, EIL]],
+  IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK: [['ALLOWS_ACCESS_TO_UNUSED_SERVICES'], [S]],
+  LOGGING_DISABLED_CHECK: [['LOGGING_DISABLED'], [S, EIL]],
 };
 
 describe('checkCatalogue', () => {
@@ -99,15 +83,17 @@ describe('checkCatalogue', () => {
     expect([...CHECK_NAMES].sort()).toEqual(Object.keys(referenceTable).sort());
   });
 
-  it.each(Object.entries(referenceTable))(
-    '%s matches the reference table',
-    (name, [severity, codes, types]) => {
-      const check = checkCatalogue.get(name);
-      expect(check?.severity).toBe(severity);
-      expect(check?.reasonCodes).toEqual(codes);
-      expect([...(check?.allowedActionTypes ?? [])].sort()).toEqual([...types].sort());
-    },
-  );
+  it.each(Object.entries(referenceTable))('%s matches the reference table', (name, [codes, types]) => {
+    const check = checkCatalogue.get(name);
+    expect(check?.reasonCodes).toEqual(codes);
+    expect([...(check?.allowedActionTypes ?? [])].sort()).toEqual([...types].sort());
+  });
+
+  it('holds only what the product reads: no severity, no resource type', () => {
+    for (const check of checkCatalogue.values()) {
+      expect(Object.keys(check).sort()).toEqual(['allowedActionTypes', 'name', 'reasonCodes']);
+    }
+  });
 
   it('lets every check publish its findings to SNS', () => {
     for (const check of checkCatalogue.values()) expect(check.allowedActionTypes).toContain(S);

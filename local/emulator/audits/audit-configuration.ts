@@ -6,12 +6,15 @@
  * here for them; the HTTP emulator does not route those operations).
  */
 import type * as iot from '@aws-sdk/client-iot';
-import { CHECK_NAMES, checkCatalogue } from '#lib/catalogue';
 import { invalidRequest, notFound, ServiceError } from '../errors.ts';
+import { AUDIT_CHECK_NAMES, isAuditCheck } from '../facts/audit-checks.ts';
 import { pageOf } from '../pagination.ts';
 
 export const MAX_SCHEDULED_AUDITS = 5;
-/** Disabled by default in a real account (reference 4). */
+/**
+ * "This check is disabled by default":
+ * https://docs.aws.amazon.com/iot-device-defender/latest/devguide/device-certificate-age-check.html
+ */
 const DISABLED_BY_DEFAULT = new Set(['DEVICE_CERTIFICATE_AGE_CHECK']);
 
 export interface ScheduledAudit {
@@ -40,7 +43,10 @@ export class AuditConfiguration {
 
   constructor(options: AuditConfigurationOptions = {}) {
     this.#checks = new Map(
-      CHECK_NAMES.map((name) => [name, { enabled: !options.unconfigured && !DISABLED_BY_DEFAULT.has(name) }]),
+      AUDIT_CHECK_NAMES.map((name) => [
+        name,
+        { enabled: !options.unconfigured && !DISABLED_BY_DEFAULT.has(name) },
+      ]),
     );
   }
 
@@ -49,7 +55,7 @@ export class AuditConfiguration {
   }
 
   enabledChecks(): string[] {
-    return CHECK_NAMES.filter((name) => this.isEnabled(name));
+    return AUDIT_CHECK_NAMES.filter((name) => this.isEnabled(name));
   }
 
   customConfiguration(checkName: string): Readonly<Record<string, string>> {
@@ -67,7 +73,7 @@ export class AuditConfiguration {
   update(input: iot.UpdateAccountAuditConfigurationRequest): void {
     const checks = input.auditCheckConfigurations ?? {};
     for (const [name, configuration] of Object.entries(checks)) {
-      if (!checkCatalogue.has(name)) throw invalidRequest(`Unknown audit check ${name}`);
+      if (!isAuditCheck(name)) throw invalidRequest(`Unknown audit check ${name}`);
       const used = [...this.#scheduled.values()].find((s) => s.targetCheckNames.includes(name));
       if (configuration.enabled !== true && used) {
         throw invalidRequest(
@@ -93,7 +99,7 @@ export class AuditConfiguration {
   /** Every check must be known and enabled, as StartOnDemandAuditTask and scheduled audits require. */
   assertRunnable(checkNames: readonly string[]): void {
     for (const name of checkNames) {
-      if (!checkCatalogue.has(name)) throw invalidRequest(`Unknown audit check ${name}`);
+      if (!isAuditCheck(name)) throw invalidRequest(`Unknown audit check ${name}`);
       if (!this.isEnabled(name)) throw invalidRequest(`Audit check ${name} is not enabled`);
     }
   }

@@ -4,10 +4,10 @@
  * IN_PROGRESS until their end time, their results hidden until then.
  */
 import type { AuditCheckRunStatus, AuditTaskStatus, AuditTaskType } from '@aws-sdk/client-iot';
-import { checkCatalogue } from '#lib/catalogue';
+import { auditCheck } from '../facts/audit-checks.ts';
 import { type CheckFindings, findingsFromArray, type StoredFinding } from './findings.ts';
 
-/** A finding as a fixture declares it; omitted fields are filled from the check catalogue. */
+/** A finding as a fixture declares it; omitted fields are filled from the check's facts (facts/audit-checks.ts). */
 export type FindingFixture = Partial<Omit<StoredFinding, 'nonCompliantResource'>> &
   Pick<StoredFinding, 'nonCompliantResource'>;
 
@@ -109,7 +109,7 @@ function completeFinding(
   fixture: FindingFixture,
   index: number,
 ): StoredFinding {
-  const check = checkCatalogue.get(checkName);
+  const check = auditCheck(checkName);
   return {
     ...fixture,
     findingId: fixture.findingId ?? `${auditId}-${checkName.toLowerCase().replaceAll('_', '-')}-${index + 1}`,

@@ -1,18 +1,13 @@
 /**
  * Audit checks over the emulated fleet: one simple condition per check, producing the check's
  * findings (reason code, resource identifiers) and the number of resources it looked at. Severity
- * and finding ids are filled in from the catalogue when the audit is built (audits.ts).
+ * and finding ids are filled in from the check's facts when the audit is built (audits/audit.ts).
  */
 import type { ResourceIdentifier } from '@aws-sdk/client-iot';
-import { checkCatalogue } from '#lib/catalogue';
 import type { CheckFixture, FindingFixture } from '../audits/audit.ts';
-import type { CaCertificate, DeviceCertificate, Fleet, PolicyStatement } from './fleet.ts';
-
-const DAY_MS = 24 * 3600 * 1000;
-/** The CA expiry window is fixed; the device certificate thresholds are configurable (reference 4). */
-const CA_EXPIRY_WINDOW_DAYS = 30;
-const DEFAULT_DEVICE_EXPIRY_DAYS = 30;
-const DEFAULT_DEVICE_AGE_DAYS = 365;
+import { auditCheck } from '../facts/audit-checks.ts';
+import { certificateChecks } from './certificate-checks.ts';
+import type { Fleet, PolicyStatement } from './fleet.ts';
 
 export interface CheckContext {
   readonly fleet: Fleet;
@@ -22,76 +17,7 @@ export interface CheckContext {
   readonly configuration: Readonly<Record<string, string>>;
 }
 
-type Evaluate = (context: CheckContext) => CheckFixture;
-
-const deviceCertificate = (c: { certificateId: string }) => ({
-  resourceType: 'DEVICE_CERTIFICATE' as const,
-  resourceIdentifier: { deviceCertificateId: c.certificateId },
-});
-const caCertificate = (c: { certificateId: string }) => ({
-  resourceType: 'CA_CERTIFICATE' as const,
-  resourceIdentifier: { caCertificateId: c.certificateId },
-});
-
-/** A device certificate check: every ACTIVE certificate the condition flags is a finding. */
-function activeDeviceCertificates(
-  flag: (certificate: DeviceCertificate, context: CheckContext) => FindingFixture | undefined,
-): Evaluate {
-  return (context) => {
-    const findings: FindingFixture[] = [];
-    for (const certificate of context.fleet.deviceCertificates.values()) {
-      const finding = certificate.status === 'ACTIVE' ? flag(certificate, context) : undefined;
-      if (finding) findings.push(finding);
-    }
-    return { findings, totalResourcesCount: context.fleet.deviceCertificates.size };
-  };
-}
-
-function caCertificates(flag: (ca: CaCertificate, nowMs: number) => FindingFixture | undefined): Evaluate {
-  return ({ fleet, nowMs }) => {
-    const findings: FindingFixture[] = [];
-    for (const ca of fleet.caCertificates.values()) {
-      const finding = ca.status === 'ACTIVE' ? flag(ca, nowMs) : undefined;
-      if (finding) findings.push(finding);
-    }
-    return { findings, totalResourcesCount: fleet.caCertificates.size };
-  };
-}
-
-function expiry(
-  certificate: { certificateId: string; notAfterMs: number },
-  nowMs: number,
-  windowDays: number,
-  resource: (c: { certificateId: string }) => FindingFixture['nonCompliantResource'],
-): FindingFixture | undefined {
-  if (certificate.notAfterMs <= nowMs) {
-    return {
-      nonCompliantResource: resource(certificate),
-      reasonForNonComplianceCode: 'CERTIFICATE_PAST_EXPIRATION',
-      reasonForNonCompliance: 'Certificate is expired',
-    };
-  }
-  if (certificate.notAfterMs - nowMs <= windowDays * DAY_MS) {
-    return {
-      nonCompliantResource: resource(certificate),
-      reasonForNonComplianceCode: 'CERTIFICATE_APPROACHING_EXPIRATION',
-      reasonForNonCompliance: 'Certificate is approaching expiration',
-    };
-  }
-  return undefined;
-}
-
-function keyQuality(
-  certificate: { certificateId: string; keyVulnerability?: string },
-  resource: (c: { certificateId: string }) => FindingFixture['nonCompliantResource'],
-): FindingFixture | undefined {
-  if (!certificate.keyVulnerability) return undefined;
-  return {
-    nonCompliantResource: resource(certificate),
-    reasonForNonComplianceCode: `CERTIFICATE_KEY_VULNERABILITY_${certificate.keyVulnerability}`,
-    reasonForNonCompliance: `Certificate key is vulnerable to ${certificate.keyVulnerability}`,
-  };
-}
+export type Evaluate = (context: CheckContext) => CheckFixture;
 
 const asList = (value: string | readonly string[]) => (typeof value === 'string' ? [value] : value);
 const DATA_PLANE_ACTION = /^(\*|iot:\*|iot:(Connect|Publish|Subscribe|Receive))$/i;
@@ -137,7 +63,7 @@ function defaultPolicyVersions(
 
 /** Role aliases and identity pools carry their problems as declared. */
 function declaredProblems(checkName: string): Evaluate {
-  const resourceType = checkCatalogue.get(checkName)!.resourceType;
+  const resourceType = auditCheck(checkName)!.resourceType;
   return ({ fleet }) => {
     const resources = fleet.opaqueResources.filter((r) => r.resourceType === resourceType);
     const findings = resources
@@ -155,79 +81,8 @@ function declaredProblems(checkName: string): Evaluate {
   };
 }
 
-const days = (configuration: Readonly<Record<string, string>>, name: string, fallback: number) =>
-  Number(configuration[name] ?? fallback);
-
 const evaluators: Readonly<Record<string, Evaluate>> = {
-  DEVICE_CERTIFICATE_SHARED_CHECK: activeDeviceCertificates((certificate, { fleet, nowMs }) => {
-    const things = fleet.thingsOf(certificate.certificateId);
-    if (things.length < 2) return undefined;
-    return {
-      nonCompliantResource: deviceCertificate(certificate),
-      reasonForNonComplianceCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
-      reasonForNonCompliance: 'Certificate shared by one or more devices.',
-      // As the real finding shows them: the clients seen using the certificate (reference 4.2).
-      relatedResources: things.map((thing) => ({
-        resourceType: 'CLIENT_ID',
-        resourceIdentifier: { clientId: thing.clientId },
-        additionalInfo: { CONNECTION_TIME: String(nowMs - 3_600_000), DISCONNECTION_TIME: String(nowMs) },
-      })),
-    };
-  }),
-  DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: activeDeviceCertificates((c) => keyQuality(c, deviceCertificate)),
-  REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK: activeDeviceCertificates((certificate) =>
-    certificate.revokedByIssuer
-      ? {
-          nonCompliantResource: deviceCertificate(certificate),
-          reasonForNonComplianceCode: 'CERTIFICATE_REVOKED_BY_ISSUER',
-          reasonForNonCompliance: 'Certificate was revoked by its issuer but is still active',
-        }
-      : undefined,
-  ),
-  INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK: activeDeviceCertificates(
-    (certificate, { fleet }) => {
-      const ca = certificate.caCertificateId
-        ? fleet.caCertificates.get(certificate.caCertificateId)
-        : undefined;
-      if (!ca?.revokedByIssuer) return undefined;
-      return {
-        nonCompliantResource: deviceCertificate(certificate),
-        reasonForNonComplianceCode: 'INTERMEDIATE_CA_REVOKED_BY_ISSUER',
-        reasonForNonCompliance: 'The intermediate CA that issued this active certificate was revoked',
-        relatedResources: [caCertificate(ca)],
-      };
-    },
-  ),
-  DEVICE_CERTIFICATE_EXPIRING_CHECK: activeDeviceCertificates((c, { nowMs, configuration }) =>
-    expiry(
-      c,
-      nowMs,
-      days(configuration, 'CERT_EXPIRATION_THRESHOLD_IN_DAYS', DEFAULT_DEVICE_EXPIRY_DAYS),
-      deviceCertificate,
-    ),
-  ),
-  DEVICE_CERTIFICATE_AGE_CHECK: activeDeviceCertificates((c, { nowMs, configuration }) =>
-    nowMs - c.notBeforeMs >
-    days(configuration, 'CERT_AGE_THRESHOLD_IN_DAYS', DEFAULT_DEVICE_AGE_DAYS) * DAY_MS
-      ? {
-          nonCompliantResource: deviceCertificate(c),
-          reasonForNonComplianceCode: 'CERTIFICATE_PAST_AGE_THRESHOLD',
-        }
-      : undefined,
-  ),
-  CA_CERTIFICATE_EXPIRING_CHECK: caCertificates((ca, nowMs) =>
-    expiry(ca, nowMs, CA_EXPIRY_WINDOW_DAYS, caCertificate),
-  ),
-  CA_CERTIFICATE_KEY_QUALITY_CHECK: caCertificates((ca) => keyQuality(ca, caCertificate)),
-  REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: caCertificates((ca) =>
-    ca.revokedByIssuer
-      ? {
-          nonCompliantResource: caCertificate(ca),
-          reasonForNonComplianceCode: 'CERTIFICATE_REVOKED_BY_ISSUER',
-          reasonForNonCompliance: 'CA certificate was revoked by its issuer but is still active',
-        }
-      : undefined,
-  ),
+  ...certificateChecks,
   CONFLICTING_CLIENT_IDS_CHECK: ({ fleet }) => {
     const thingsByClientId = new Map<string, number>();
     for (const { clientId } of fleet.things.values()) {

@@ -3,8 +3,8 @@
  * declared by fixtures; part 2 plugs in one that changes the emulated fleet and injects faults.
  */
 import type { MitigationActionParams } from '@aws-sdk/client-iot';
-import type { MitigationActionType } from '#lib/catalogue';
 import type { StoredFinding } from '../audits/findings.ts';
+import type { MitigationActionType } from '../facts/audit-checks.ts';
 
 export interface MitigationActionRecord {
   readonly actionName: string;
@@ -39,3 +39,11 @@ export const declaredFailures: ActionExecutor = ({ finding, action }) => {
     return { status: 'COMPLETED' };
   return { status: 'FAILED', errorCode: failure.errorCode, message: failure.message };
 };
+
+/** Failures a fixture declares win; otherwise `effects` applies the action. */
+export function declaredFailuresThen(effects: ActionExecutor): ActionExecutor {
+  return (run) => {
+    const declared = declaredFailures(run);
+    return declared.status === 'FAILED' ? declared : effects(run);
+  };
+}
