@@ -9,7 +9,11 @@
  * sweep rates passes without it; the window must stay within CloudWatch's documented limits.
  */
 import { describe, expect, it } from 'vitest';
-import { SCHEDULED_SWEEP_METRIC, SWEEP_SCHEDULE_INPUT } from '../../functions/lib/sweep.ts';
+import {
+  MAX_SWEEP_WINDOW_HOURS,
+  SCHEDULED_SWEEP_METRIC,
+  SWEEP_SCHEDULE_INPUT,
+} from '../../functions/lib/sweep.ts';
 import {
   isObject,
   type Json,
@@ -168,5 +172,13 @@ describe('ScheduledSweepMissedAlarm', () => {
     expect(withinCloudWatchLimits(300, 288)).toBe(true);
     expect(withinCloudWatchLimits(3600, 168, false)).toBe(true);
     expect(withinCloudWatchLimits(14_400, 6)).toBe(true);
+  });
+});
+
+describe('SweepWindowHours', () => {
+  it('allows exactly the window the sweep accepts (ListAuditTasks refuses a start more than 90 days back)', () => {
+    const parameter = template.Parameters.SweepWindowHours as { MinValue?: number; MaxValue?: number };
+    expect(parameter.MinValue).toBe(1);
+    expect(parameter.MaxValue).toBe(MAX_SWEEP_WINDOW_HOURS);
   });
 });
