@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { measureColdStart } from './cold-start.ts';
 import { measureLargeEndToEnd } from './end-to-end.ts';
 import { measureFindingsPages } from './findings-pages.ts';
+import { measurePolicyValidators } from './policy-validator.ts';
 import { HISTORY_LIMIT, measurePolling } from './polling.ts';
 import { measurePlannerScale } from './scale.ts';
 
@@ -120,6 +121,38 @@ Object.assign(benchmarks, {
       },
     ];
   },
+});
+
+Object.assign(benchmarks, {
+  'policy-validator': async () =>
+    (await measurePolicyValidators()).flatMap((r) => [
+      {
+        benchmark: 'policy-validator',
+        measure: `${r.name}: planner bundle; its validator, schema and policy modules`,
+        value: `${r.plannerBytes.toLocaleString('en-US')} B; ${r.plannerValidatorBytes.toLocaleString('en-US')} B`,
+        goal: '',
+      },
+      {
+        benchmark: 'policy-validator',
+        measure: `${r.name}: those modules, by input`,
+        value: Object.entries(r.plannerValidatorInputs)
+          .map(([input, bytes]) => `${input.replace(/\.ts$/, '')} ${bytes}`)
+          .join(', '),
+        goal: '',
+      },
+      {
+        benchmark: 'policy-validator',
+        measure: `${r.name}: bundle that only validates a policy`,
+        value: `${r.minimalBytes.toLocaleString('en-US')} B`,
+        goal: '',
+      },
+      {
+        benchmark: 'policy-validator',
+        measure: `${r.name}: fresh node loads it + validates (median of ${r.runs}; unvalidated ${r.unvalidatedMedianMs.toFixed(1)} ms, bare node ${r.bareNodeMedianMs.toFixed(1)} ms)`,
+        value: `${r.loadMedianMs.toFixed(1)} ms (+${(r.loadMedianMs - r.unvalidatedMedianMs).toFixed(1)} ms)`,
+        goal: '',
+      },
+    ]),
 });
 
 function formatSeconds(seconds: number): string {

@@ -1,6 +1,8 @@
 /**
  * Build step: validates `config/default-policy.yaml` and writes `config/default-policy.json` (what the
- * planner Lambda bundles) and `config/policy.schema.json` (for editors). A test keeps both in sync.
+ * planner Lambda bundles) and `config/policy.schema.json` (for editors) from `POLICY_SCHEMA`, the one
+ * definition the `Policy` type is derived from (docs/decisions/policy-validation.md). Tests keep both
+ * files in sync (tests/unit/policy.test.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { formatIssue } from '#lib/json-schema';

@@ -7,11 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { AUDIT_COMPLETED_DETAIL_TYPE, AUDIT_EVENT_SOURCE } from '../../functions/lib/audit.ts';
 import { CHECK_NAMES } from '../../functions/lib/catalogue.ts';
+import { formatIssue } from '../../functions/lib/json-schema.ts';
 import { RERUN_DETAIL_TYPE } from '../../functions/lib/sweep.ts';
 import { SWITCH_VALUES } from '../../functions/lib/switch.ts';
+import { DEFAULT_POLICY_YAML, readPolicyFile } from '../../local/policy-file.ts';
 import {
   ACTION_PARAMS_TYPE,
   ACTION_TYPE_PERMISSIONS,
@@ -28,9 +29,9 @@ import {
   template,
 } from './support.ts';
 
-const policy = parse(readFileSync(join(ROOT, 'config/default-policy.yaml'), 'utf8')) as {
-  actions: Record<string, { type: string }>;
-};
+const parsed = readPolicyFile(DEFAULT_POLICY_YAML);
+if (!parsed.ok) throw new Error(parsed.issues.map(formatIssue).join('\n'));
+const { policy } = parsed;
 
 const deployedActions = new Map(
   resourcesOfType('AWS::IoT::MitigationAction').map(([id, r]) => {

@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { childPath, describeValue, formatIssue, type JsonSchema, validate } from '#lib/json-schema';
+import fc from 'fast-check';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  childPath,
+  describeValue,
+  type FromSchema,
+  formatIssue,
+  INVALID,
+  inDocumentOrder,
+  isPresent,
+  type JsonSchema,
+  parse,
+  pathSteps,
+  validate,
+} from '#lib/json-schema';
 
 const messages = (schema: JsonSchema, value: unknown) => validate(schema, value).map(formatIssue);
 
@@ -76,5 +89,142 @@ describe('paths and values', () => {
     expect(describeValue('x'.repeat(100))).toHaveLength(62);
     expect(describeValue(undefined)).toBe('undefined');
     expect(describeValue([1])).toBe('an array');
+  });
+});
+
+const order = {
+  type: 'object',
+  required: ['id', 'lines'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: '^[a-z]+$' },
+    lines: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['sku'],
+        properties: { sku: { type: 'string', enum: ['A', 'B'] }, qty: { type: 'integer', minimum: 1 } },
+      },
+    },
+    tags: { type: 'object', additionalProperties: { type: 'boolean' } },
+    mode: { type: 'number', enum: [1, 2] },
+  },
+} as const satisfies JsonSchema;
+
+describe('FromSchema and parse: one definition for the type and the validation', () => {
+  it('derives the type: required and optional keys, maps, arrays, enums', () => {
+    expectTypeOf<FromSchema<typeof order>>().toEqualTypeOf<{
+      readonly id: string;
+      readonly lines: readonly { readonly sku: 'A' | 'B'; readonly qty?: number }[];
+      readonly tags?: { readonly [key: string]: boolean };
+      readonly mode?: 1 | 2;
+    }>();
+  });
+
+  it('returns the valid value itself, with the derived type', () => {
+    const value = { id: 'x', lines: [{ sku: 'A', note: 'open object' }] };
+    const result = parse(order, value);
+    expect(result).toEqual({ ok: true, value });
+    if (result.ok) {
+      expect(result.value).toBe(value);
+      expectTypeOf(result.value).toEqualTypeOf<FromSchema<typeof order>>();
+    }
+  });
+
+  it('returns every issue and a draft: wrong types and failed keywords INVALID, closed objects without unknown keys', () => {
+    const value = {
+      id: 'X1',
+      lines: [{ sku: 'C', qty: 0, note: 'kept' }, 7, { sku: 'B', qty: 2 }],
+      extra: 1,
+    };
+    const result = parse(order, value, 'order');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map(formatIssue)).toEqual([
+      'order.id: "X1" does not match ^[a-z]+$',
+      'order.lines[0].sku: "C" is not valid; expected one of A, B',
+      'order.lines[0].qty: expected at least 1, got 0',
+      'order.lines[1]: expected an object, got 7',
+      'order.extra: unknown key; expected one of id, lines, tags, mode',
+    ]);
+    expect(result.draft).toEqual({
+      id: INVALID,
+      lines: [{ sku: INVALID, qty: INVALID, note: 'kept' }, INVALID, { sku: 'B', qty: 2 }],
+    });
+  });
+
+  it('keeps containers that fail only their own size or key keywords', () => {
+    const result = parse(order, { id: 'x', lines: [], tags: { a: true, b: 'no' } });
+    expect(!result.ok && result.draft).toEqual({ id: 'x', lines: [], tags: { a: true, b: INVALID } });
+    const map = {
+      type: 'object',
+      propertyNames: { type: 'string', pattern: '^[a-z]$' },
+      additionalProperties: { type: 'boolean' },
+    } as const;
+    const keys = parse(map, JSON.parse('{"__proto__": true, "ok": false}'));
+    expect(!keys.ok && Object.getPrototypeOf(keys.draft)).toBe(Object.prototype);
+    expect(!keys.ok && keys.draft !== INVALID && Object.entries(keys.draft)).toEqual([
+      ['__proto__', true],
+      ['ok', false],
+    ]);
+  });
+
+  it('makes a value of the wrong type INVALID as a whole, and tells present from absent', () => {
+    expect(parse(order, [])).toMatchObject({ ok: false, draft: INVALID });
+    expect([undefined, INVALID, 0, ''].map(isPresent)).toEqual([false, false, true, true]);
+  });
+
+  it('gives the issues validate gives (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const result = parse(order, { id: 'x', lines: [value], tags: value, mode: value });
+        expect(result.ok ? [] : result.issues).toEqual(
+          validate(order, { id: 'x', lines: [value], tags: value, mode: value }),
+        );
+      }),
+    );
+  });
+});
+
+describe('document order', () => {
+  it('reads back the steps childPath wrote (property)', () => {
+    const step = fc.oneof(fc.nat(), fc.string({ minLength: 1 }));
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.array(step), (first, rest) => {
+        expect(pathSteps(rest.reduce<string>(childPath, childPath('', first)))).toEqual([first, ...rest]);
+      }),
+    );
+    expect(pathSteps('')).toEqual([]);
+  });
+
+  it("sorts by the schema's property order and by index, a part before its whole, stably", () => {
+    const issue = (path: string, message = '') => ({ path, message });
+    const sorted = inDocumentOrder(order, [
+      issue('mode'),
+      issue('lines[1]'),
+      issue('lines[0].qty', 'first'),
+      issue('unknown'),
+      issue('lines[0].qty', 'second'),
+      issue('tags.b'),
+      issue('lines[0].sku'),
+      issue('lines[0]'),
+      issue('tags.a'),
+      issue('id'),
+      issue(''),
+    ]);
+    expect(sorted.map(({ path, message }) => `${path}${message && `:${message}`}`)).toEqual([
+      'id',
+      'lines[0].sku',
+      'lines[0].qty:first',
+      'lines[0].qty:second',
+      'lines[0]',
+      'lines[1]',
+      'tags.b',
+      'tags.a',
+      'mode',
+      'unknown',
+      '',
+    ]);
   });
 });

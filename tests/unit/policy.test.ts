@@ -1,8 +1,20 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { formatIssue } from '#lib/json-schema';
-import { effectiveCaps, type Policy, parsePolicy, policyDigest, policyJsonSchemaDocument } from '#lib/policy';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { MitigationActionType } from '#lib/catalogue';
+import { type Draft, formatIssue, INVALID, type Invalid } from '#lib/json-schema';
+import {
+  type Caps,
+  effectiveCaps,
+  type Policy,
+  type PolicyAction,
+  type PolicyMode,
+  type PolicyRule,
+  parsePolicy,
+  policyDigest,
+  policyJsonSchemaDocument,
+} from '#lib/policy';
+import { POLICY_CHECKS, type PolicyCheckName, policyCheck } from '#lib/policy-checks';
 import { DEFAULT_POLICY_YAML, parsePolicyText, readPolicyFile } from '../../local/policy-file.ts';
 
 const minimal = () => ({
@@ -11,6 +23,12 @@ const minimal = () => ({
   defaults: { maxFindings: 10 },
   rules: [{ check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['Publish', 'Quarantine'] }],
 });
+
+function valid(document: unknown): Policy {
+  const result = parsePolicy(document);
+  if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+  return result.policy;
+}
 
 function errorsOf(document: unknown): string[] {
   const result = parsePolicy(document);
@@ -197,6 +215,197 @@ describe('parsePolicy fails closed, naming the path and what would be valid', ()
   });
 });
 
+describe('one definition: the Policy type is derived from POLICY_SCHEMA', () => {
+  it('has the types the schema says (checked by tsc)', () => {
+    expectTypeOf<Policy['version']>().toEqualTypeOf<1>();
+    expectTypeOf<Policy['mode']>().toEqualTypeOf<PolicyMode | undefined>();
+    expectTypeOf<Policy['description']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Policy['actions']>().toEqualTypeOf<{ readonly [name: string]: PolicyAction }>();
+    expectTypeOf<PolicyAction>().toEqualTypeOf<{
+      readonly type: MitigationActionType;
+      readonly description?: string;
+    }>();
+    expectTypeOf<Caps>().toEqualTypeOf<{ readonly maxFindings?: number; readonly maxPercent?: number }>();
+    expectTypeOf<PolicyRule>().toEqualTypeOf<{
+      readonly check: string;
+      readonly reasonCodes?: readonly string[];
+      readonly actions: readonly string[];
+      readonly maxFindings?: number;
+      readonly maxPercent?: number;
+      readonly enabled?: boolean;
+    }>();
+    expectTypeOf<keyof Policy>().toEqualTypeOf<
+      'version' | 'mode' | 'description' | 'actions' | 'defaults' | 'rules'
+    >();
+  });
+
+  it('returns the document itself, typed, when it is valid', () => {
+    const document = minimal();
+    const result = parsePolicy(document);
+    expect(result.ok && result.policy).toBe(document);
+  });
+});
+
+/** A valid policy, typed without validation: the named checks take policies as TypeScript writes them. */
+const typed: Policy = {
+  version: 1,
+  actions: {
+    Publish: { type: 'PUBLISH_FINDING_TO_SNS' },
+    Quarantine: { type: 'ADD_THINGS_TO_THING_GROUP' },
+    Deactivate: { type: 'UPDATE_DEVICE_CERTIFICATE' },
+  },
+  defaults: { maxFindings: 10 },
+  rules: [
+    {
+      check: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+      actions: ['Publish', 'Quarantine'],
+      reasonCodes: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'],
+    },
+    { check: 'LOGGING_DISABLED_CHECK', actions: ['Publish'] },
+  ],
+};
+const withRules = (...rules: (Draft<PolicyRule> | Invalid)[]): Draft<Policy> => ({ ...typed, rules });
+const issuesOf = (name: PolicyCheckName, policy: Draft<Policy>) =>
+  policyCheck(name).check(policy).map(formatIssue);
+
+/** Every named check, by name; tsc requires an entry for each, the last test that there is no other. */
+const namedCheckTests: Record<PolicyCheckName, () => void> = {
+  'one-rule-per-check': () => {
+    it('passes one rule per check', () => {
+      expect(issuesOf('one-rule-per-check', typed)).toEqual([]);
+    });
+    it('names the earlier rule of the same check, once per later rule', () => {
+      const [shared, logging] = typed.rules;
+      expect(issuesOf('one-rule-per-check', withRules(shared!, logging!, shared!, shared!))).toEqual([
+        'rules[2].check: DEVICE_CERTIFICATE_SHARED_CHECK already has a rule (rules[0]); merge them',
+        'rules[3].check: DEVICE_CERTIFICATE_SHARED_CHECK already has a rule (rules[0]); merge them',
+      ]);
+    });
+    it('leaves rules without a valid check to the schema', () => {
+      const unknown = { check: INVALID, actions: ['Publish'] } as const;
+      expect(issuesOf('one-rule-per-check', withRules(unknown, unknown, INVALID, INVALID))).toEqual([]);
+    });
+  },
+  'reason-codes-of-the-check': () => {
+    it("passes the check's own reason codes", () => {
+      expect(issuesOf('reason-codes-of-the-check', typed)).toEqual([]);
+    });
+    it("names each code that is not the check's, with the check's codes", () => {
+      const rule: Draft<PolicyRule> = {
+        check: 'LOGGING_DISABLED_CHECK',
+        actions: ['Publish'],
+        reasonCodes: ['X', INVALID],
+      };
+      expect(issuesOf('reason-codes-of-the-check', withRules(rule))).toEqual([
+        'rules[0].reasonCodes[0]: "X" is not a reason code of LOGGING_DISABLED_CHECK; expected one of LOGGING_DISABLED',
+      ]);
+    });
+    it('leaves rules without a valid check or valid reason codes to the schema', () => {
+      expect(
+        issuesOf(
+          'reason-codes-of-the-check',
+          withRules(
+            { check: INVALID, reasonCodes: ['X'] },
+            { check: 'LOGGING_DISABLED_CHECK', reasonCodes: INVALID },
+          ),
+        ),
+      ).toEqual([]);
+    });
+  },
+  'actions-declared': () => {
+    it('passes actions declared in actions', () => {
+      expect(issuesOf('actions-declared', typed)).toEqual([]);
+    });
+    it('names each undeclared action with the declared names, inherited names included', () => {
+      const rule: Draft<PolicyRule> = {
+        check: 'LOGGING_DISABLED_CHECK',
+        actions: ['Nuke', 'Publish', 'toString', INVALID],
+      };
+      expect(issuesOf('actions-declared', withRules(rule))).toEqual([
+        'rules[0].actions[0]: "Nuke" is not declared in actions; expected one of Publish, Quarantine, Deactivate',
+        'rules[0].actions[2]: "toString" is not declared in actions; expected one of Publish, Quarantine, Deactivate',
+      ]);
+    });
+    it('counts a declaration that is not an object as undeclared, and says when none is declared', () => {
+      const rule = { check: 'LOGGING_DISABLED_CHECK', actions: ['Publish'] };
+      expect(issuesOf('actions-declared', { ...withRules(rule), actions: { Publish: INVALID } })).toEqual([
+        'rules[0].actions[0]: "Publish" is not declared in actions; expected one of Publish',
+      ]);
+      expect(issuesOf('actions-declared', { ...withRules(rule), actions: INVALID })).toEqual([
+        'rules[0].actions[0]: "Publish" is not declared in actions; expected one of (none declared)',
+      ]);
+    });
+  },
+  'action-types-allowed': () => {
+    it('passes action types the check allows', () => {
+      expect(issuesOf('action-types-allowed', typed)).toEqual([]);
+    });
+    it("names each action of a type the check does not allow, with the check's types", () => {
+      const rule = { check: 'LOGGING_DISABLED_CHECK', actions: ['Publish', 'Quarantine', 'Nuke'] };
+      expect(issuesOf('action-types-allowed', withRules(rule))).toEqual([
+        'rules[0].actions[1]: Quarantine is a ADD_THINGS_TO_THING_GROUP action, which LOGGING_DISABLED_CHECK does not allow; allowed types: PUBLISH_FINDING_TO_SNS, ENABLE_IOT_LOGGING',
+      ]);
+    });
+    it('leaves invalid checks and action types to the schema', () => {
+      const policy = { ...withRules({ check: INVALID, actions: ['Quarantine'] }) };
+      expect(issuesOf('action-types-allowed', policy)).toEqual([]);
+      const logging = { check: 'LOGGING_DISABLED_CHECK', actions: ['Quarantine'] };
+      expect(
+        issuesOf('action-types-allowed', {
+          ...withRules(logging),
+          actions: { Quarantine: { type: INVALID } },
+        }),
+      ).toEqual([]);
+    });
+  },
+  'fleet-changes-capped': () => {
+    const quarantine = { check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['Publish', 'Quarantine'] };
+    it('passes fleet-changing rules capped by defaults or by the rule, and publish-only rules without caps', () => {
+      expect(issuesOf('fleet-changes-capped', typed)).toEqual([]);
+      const { defaults: _, ...noDefaults } = typed;
+      expect(
+        issuesOf('fleet-changes-capped', {
+          ...noDefaults,
+          rules: [
+            { ...quarantine, maxPercent: 5 },
+            { check: 'LOGGING_DISABLED_CHECK', actions: ['Publish'] },
+          ],
+        }),
+      ).toEqual([]);
+    });
+    it('names a fleet-changing rule with no cap anywhere', () => {
+      expect(
+        issuesOf('fleet-changes-capped', {
+          ...withRules(quarantine, { ...quarantine, check: INVALID }),
+          defaults: {},
+        }),
+      ).toEqual([
+        'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+        'rules[1]: the rule changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+      ]);
+    });
+    it('counts a cap that is set but invalid as set (the schema reports it), and undeclared actions as none', () => {
+      expect(
+        issuesOf('fleet-changes-capped', { ...withRules(quarantine), defaults: { maxFindings: INVALID } }),
+      ).toEqual([]);
+      expect(
+        issuesOf('fleet-changes-capped', {
+          ...withRules({ ...quarantine, actions: ['Nuke', INVALID] }),
+          defaults: INVALID,
+        }),
+      ).toEqual([]);
+    });
+  },
+};
+
+describe('named checks', () => {
+  for (const [name, tests] of Object.entries(namedCheckTests)) describe(name, tests);
+
+  it('are each tested above, by name', () => {
+    expect(Object.keys(namedCheckTests)).toEqual(POLICY_CHECKS.map((check) => check.name));
+  });
+});
+
 describe('policy files', () => {
   it('reports YAML syntax errors with their line', () => {
     const result = parsePolicyText('version: 1\nrules: [\n');
@@ -233,7 +442,8 @@ describe('policy files', () => {
 
 describe('the default policy is conservative', () => {
   const result = readPolicyFile(DEFAULT_POLICY_YAML);
-  const policy = (result.ok ? result.policy : undefined) as Policy;
+  if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+  const { policy } = result;
 
   it('is a dry run with a rule for each of the 17 checks, each publishing to SNS first', () => {
     expect(policy.mode).toBe('dry-run');
@@ -273,7 +483,7 @@ describe('the default policy is conservative', () => {
 
 describe('policyDigest', () => {
   it('ignores key order and formatting but not the order of actions', () => {
-    const a = minimal() as unknown as Policy;
+    const a = valid(minimal());
     const reordered = JSON.parse(
       JSON.stringify({ rules: a.rules, defaults: a.defaults, actions: a.actions, version: 1 }),
     );
