@@ -19,7 +19,7 @@ export default defineConfig({
     },
     coverage: {
       provider: 'v8',
-      include: ['functions/lib/**/*.ts'],
+      include: ['functions/domain/**/*.ts'],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 95, branches: 95, functions: 95, statements: 95 },
     },

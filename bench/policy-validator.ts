@@ -2,7 +2,7 @@
  * What the policy validator costs: its bytes in the planner bundle (esbuild with the template's
  * settings), the bytes of a bundle that only validates a policy, and that bundle's load + one
  * validation of the default policy in a fresh Node process (median of N, interleaved with a bundle
- * that loads the same policy without validating it, and with a bare `node -e 0`). Measures functions/lib/policy.ts; `POLICY_VALIDATORS="name=/abs/module.ts ..."` adds
+ * that loads the same policy without validating it, and with a bare `node -e 0`). Measures functions/domain/policy.ts; `POLICY_VALIDATORS="name=/abs/module.ts ..."` adds
  * alternatives that export the same functions (parsePolicy, effectiveCaps, policyDigest): that is how
  * valibot and zod/mini were weighed (docs/decisions/policy-validation.md).
  */
@@ -15,7 +15,7 @@ import { build, type Metafile, type Plugin } from 'esbuild';
 import { ESBUILD_SETTINGS } from '../scripts/build-functions.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const HAND_WRITTEN = `${root}functions/lib/policy.ts`;
+const HAND_WRITTEN = `${root}functions/domain/policy.ts`;
 
 export interface ValidatorResult {
   readonly name: string;
@@ -38,7 +38,7 @@ const VALIDATOR_INPUT = /(json-schema|policy[\w-]*)\.ts$|node_modules\/(valibot|
 const policyModule = (module: string): Plugin => ({
   name: 'policy-module',
   setup(b) {
-    b.onResolve({ filter: /^(#lib\/policy|\.\/policy\.js)$/ }, (args) =>
+    b.onResolve({ filter: /^(#domain\/policy|\.\/policy\.ts)$/ }, (args) =>
       args.importer.startsWith(`${root}functions/`) ? { path: module } : undefined,
     );
   },

@@ -5,9 +5,9 @@
  * follow from its shape: one describe, 3 state transitions and 9 history events per poll.
  */
 import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
-import type { Audit } from '#lib/audit';
-import { planRemediation } from '#lib/plan';
-import type { Policy } from '#lib/policy';
+import type { Audit } from '#domain/audit';
+import { planRemediation } from '#domain/plan';
+import type { Policy } from '#domain/policy';
 import { startLocalStack } from '../local/stack.ts';
 
 export interface PollingRow {

@@ -3,9 +3,9 @@
  * 1,000,000 non-compliant findings. The plan carries counts, never findings: its size stays constant.
  */
 import { performance } from 'node:perf_hooks';
-import type { Audit } from '#lib/audit';
-import { CHECK_NAMES } from '#lib/catalogue';
-import { planRemediation } from '#lib/plan';
+import type { Audit } from '#domain/audit';
+import { CHECK_NAMES } from '#domain/catalogue';
+import { planRemediation } from '#domain/plan';
 import { DEFAULT_POLICY_YAML, readPolicyFile } from '../local/policy-file.ts';
 
 export interface ScaleRow {

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import type { ValidationIssue } from '#lib/json-schema';
-import { type PolicyParseResult, parsePolicy } from '#lib/policy';
+import type { ValidationIssue } from '#domain/json-schema';
+import { type PolicyParseResult, parsePolicy } from '#domain/policy';
 
 export const DEFAULT_POLICY_YAML = new URL('../config/default-policy.yaml', import.meta.url);
 

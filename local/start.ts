@@ -5,7 +5,7 @@
  * emulated. The default policy file is local/samples/demo-policy.yaml.
  */
 import { parseArgs } from 'node:util';
-import { formatIssue } from '#lib/json-schema';
+import { formatIssue } from '#domain/json-schema';
 import { formatDuration, runDemo } from './demo.ts';
 import { readPolicyFile } from './policy-file.ts';
 

@@ -5,8 +5,8 @@
  * files in sync (tests/unit/policy.test.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { formatIssue } from '#lib/json-schema';
-import { policyJsonSchemaDocument } from '#lib/policy';
+import { formatIssue } from '#domain/json-schema';
+import { policyJsonSchemaDocument } from '#domain/policy';
 import { DEFAULT_POLICY_YAML, readPolicyFile } from '../local/policy-file.ts';
 
 const result = readPolicyFile(DEFAULT_POLICY_YAML);

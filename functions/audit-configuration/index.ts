@@ -4,7 +4,7 @@
  * Defender audit configuration and the stack's scheduled audit; Delete leaves the account's audits
  * working and only turns off the notifications to the stack's topic, which is deleted next. Every
  * request is answered at its pre-signed ResponseURL, failures too, with a Reason that says what to do.
- * The rules are in functions/lib/audit-configuration.ts; the AWS behaviour they rely on in
+ * The rules are in functions/domain/audit-configuration.ts; the AWS behaviour they rely on in
  * docs/aws-facts/audit-configuration.md.
  */
 import { request as httpRequest } from 'node:http';
@@ -23,6 +23,10 @@ import {
   UpdateScheduledAuditCommand,
 } from '@aws-sdk/client-iot';
 import type { Context } from 'aws-lambda';
+import { awsClient, IOT_RETRIES } from '#aws/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
+import { lambdaHandler } from '#aws/handler';
+import { logger, metrics } from '#aws/observability';
 import {
   type AuditConfigurationProperties,
   alreadyApplied,
@@ -36,11 +40,7 @@ import {
   planUpsert,
   scheduledAuditChange,
   scheduledAuditRequest,
-} from '#lib/audit-configuration';
-import { awsClient, IOT_RETRIES } from '#shared/clients';
-import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
-import { lambdaHandler } from '#shared/handler';
-import { logger, metrics } from '#shared/observability';
+} from '#domain/audit-configuration';
 
 // Declares no variable of its own: everything it sets comes in the request's ResourceProperties.
 readConfig(FUNCTION_ENVIRONMENTS['audit-configuration']);

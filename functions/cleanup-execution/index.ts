@@ -12,6 +12,10 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from '#aws/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
+import { type InputRejection, lambdaHandler, rejectInput } from '#aws/handler';
+import { logger, metrics } from '#aws/observability';
 import {
   cleanupNotice,
   type EndedExecution,
@@ -19,11 +23,7 @@ import {
   parseEndedExecution,
   type TaskCleanup,
   taskToLookFor,
-} from '#lib/execution-cleanup';
-import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from '#shared/clients';
-import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
-import { type InputRejection, lambdaHandler, rejectInput } from '#shared/handler';
-import { logger, metrics } from '#shared/observability';
+} from '#domain/execution-cleanup';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['cleanup-execution']);
 export const iot = awsClient(IoTClient, IOT_RETRIES);

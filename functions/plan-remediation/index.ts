@@ -4,11 +4,11 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { parseAuditEvent } from '#lib/audit';
-import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
-import { countRejection, type InputRejection, lambdaHandler, rejectInput } from '#shared/handler';
-import { logger, metrics } from '#shared/observability';
-import { type RemediationOutcome, remediation } from '#shared/remediate';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
+import { countRejection, type InputRejection, lambdaHandler, rejectInput } from '#aws/handler';
+import { logger, metrics } from '#aws/observability';
+import { type RemediationOutcome, remediation } from '#aws/remediate';
+import { parseAuditEvent } from '#domain/audit';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['plan-remediation']);
 const remediate = remediation(config);

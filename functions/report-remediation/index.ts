@@ -5,12 +5,13 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { iotMitigationRecords, type MitigationRecords } from '#lib/failed-findings';
-import { buildRemediationReport, parseReportRequest } from '#lib/remediation-report';
-import { awsClient, IOT_PACED_RETRIES } from '#shared/clients';
-import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
-import { lambdaHandler } from '#shared/handler';
-import { logger, metrics } from '#shared/observability';
+import { awsClient, IOT_PACED_RETRIES } from '#aws/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
+import { lambdaHandler } from '#aws/handler';
+import { iotMitigationRecords } from '#aws/iot-mitigation-records';
+import { logger, metrics } from '#aws/observability';
+import type { MitigationRecords } from '#domain/failed-findings';
+import { buildRemediationReport, parseReportRequest } from '#domain/remediation-report';
 
 const { callBudgetPerCheck } = readConfig(FUNCTION_ENVIRONMENTS['report-remediation']);
 export const iot = awsClient(IoTClient, IOT_PACED_RETRIES);

@@ -7,14 +7,14 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DescribeAuditTaskCommand, IoTClient, paginateListAuditTasks } from '@aws-sdk/client-iot';
-import { auditFromDescribeAuditTask } from '#lib/audit';
-import { formatIssue } from '#lib/json-schema';
-import { parseRerunRequest, SCHEDULED_SWEEP_METRIC, sweepWindow } from '#lib/sweep';
-import { awsClient, IOT_RETRIES } from '#shared/clients';
-import { FUNCTION_ENVIRONMENTS, readConfig } from '#shared/config';
-import { lambdaHandler, rejectInput } from '#shared/handler';
-import { logger, metrics } from '#shared/observability';
-import { type RemediationOutcome, remediation } from '#shared/remediate';
+import { awsClient, IOT_RETRIES } from '#aws/clients';
+import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
+import { lambdaHandler, rejectInput } from '#aws/handler';
+import { logger, metrics } from '#aws/observability';
+import { type RemediationOutcome, remediation } from '#aws/remediate';
+import { auditFromDescribeAuditTask } from '#domain/audit';
+import { formatIssue } from '#domain/json-schema';
+import { parseRerunRequest, SCHEDULED_SWEEP_METRIC, sweepWindow } from '#domain/sweep';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['sweep-audits']);
 const remediate = remediation(config);

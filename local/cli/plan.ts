@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseAuditEvent, parseAuditNotification } from '#lib/audit';
-import { formatIssue } from '#lib/json-schema';
-import { planRemediation } from '#lib/plan';
-import { isSwitchValue } from '#lib/switch';
+import { parseAuditEvent, parseAuditNotification } from '#domain/audit';
+import { formatIssue } from '#domain/json-schema';
+import { planRemediation } from '#domain/plan';
+import { isSwitchValue } from '#domain/switch';
 import { DEFAULT_POLICY_YAML, readPolicyFile } from '../policy-file.ts';
 
 const USAGE =

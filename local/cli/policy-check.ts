@@ -1,6 +1,6 @@
 /** `npm run policy:check -- FILE`: validates a policy (YAML or JSON); exit 0 when valid, 2 otherwise. */
-import { formatIssue } from '#lib/json-schema';
-import { policyDigest } from '#lib/policy';
+import { formatIssue } from '#domain/json-schema';
+import { policyDigest } from '#domain/policy';
 import { readPolicyFile } from '../policy-file.ts';
 
 const files = process.argv.slice(2);

@@ -1,11 +1,11 @@
 /**
  * The emulator's Device Defender facts (local/emulator/facts/audit-checks.ts) against the IoT model
- * and the public documentation, and the product's catalogue (functions/lib/catalogue.ts) against the
+ * and the public documentation, and the product's catalogue (functions/domain/catalogue.ts) against the
  * emulator's facts: both are transcribed from AWS's pages on their own, so a slip on either side
  * shows here instead of passing every test that runs the product against the emulator.
  */
 import { describe, expect, it } from 'vitest';
-import { CHECK_NAMES, checkCatalogue, MITIGATION_ACTION_TYPES } from '#lib/catalogue';
+import { CHECK_NAMES, checkCatalogue, MITIGATION_ACTION_TYPES } from '#domain/catalogue';
 import {
   AUDIT_CHECK_NAMES,
   AUDIT_CHECKS,

@@ -1,7 +1,7 @@
 /**
  * The emulator stands apart from the product it tests: nothing under local/emulator, nor anything it
  * imports from elsewhere in the repository, imports the product's code (functions/, or the package
- * imports `#lib/*` and `#shared/*` that point into it). Otherwise a mistake in the product (its check
+ * imports `#domain/*` and `#aws/*` that point into it). Otherwise a mistake in the product (its check
  * catalogue, say) would become the emulator's behaviour and pass every test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ describe("the emulator's independence from the product", () => {
     expect(emulatorFiles.map((file) => relative(EMULATOR, file))).toContain(join('facts', 'audit-checks.ts'));
   });
 
-  it('has no module under local/emulator that imports functions/, #lib/* or #shared/*', () => {
+  it('has no module under local/emulator that imports functions/, #domain/* or #aws/*', () => {
     const violations = emulatorFiles.flatMap((file) =>
       specifiersOf(readFileSync(file, 'utf8'))
         .map((specifier) => intoProduct(file, specifier))
@@ -80,21 +80,21 @@ describe("the emulator's independence from the product", () => {
   it('sees every form an import into the product can take', () => {
     const file = join(EMULATOR, 'audits', 'example.ts');
     const source = [
-      "import { checkCatalogue } from '#lib/catalogue';",
-      "import type { Plan } from '#shared/plan';",
-      "export { changesFleet } from '../../../functions/lib/catalogue.ts';",
-      "import '../../../functions/lib/side-effect.ts';",
-      "const later = await import('#lib/policy');",
+      "import { checkCatalogue } from '#domain/catalogue';",
+      "import type { Plan } from '#aws/plan';",
+      "export { changesFleet } from '../../../functions/domain/catalogue.ts';",
+      "import '../../../functions/domain/side-effect.ts';",
+      "const later = await import('#domain/policy');",
       "import { Fleet } from '../fleet/fleet.ts';",
       "import type * as iot from '@aws-sdk/client-iot';",
     ].join('\n');
     const flagged = specifiersOf(source).filter((specifier) => intoProduct(file, specifier) !== undefined);
     expect(flagged).toEqual([
-      '#lib/catalogue',
-      '#shared/plan',
-      '../../../functions/lib/catalogue.ts',
-      '../../../functions/lib/side-effect.ts',
-      '#lib/policy',
+      '#domain/catalogue',
+      '#aws/plan',
+      '../../../functions/domain/catalogue.ts',
+      '../../../functions/domain/side-effect.ts',
+      '#domain/policy',
     ]);
   });
 });

@@ -9,7 +9,7 @@ import {
   StartOnDemandAuditTaskCommand,
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import { parseAuditNotification } from '../../functions/lib/audit.ts';
+import { parseAuditNotification } from '../../functions/domain/audit.ts';
 import { type AuditNotification, startEmulator } from '../../local/emulator/index.ts';
 import { demoFleet } from '../../local/emulator/presets/demo-fleet.ts';
 import { auditNow, emulatorForTest, type TestEmulator } from './support.ts';

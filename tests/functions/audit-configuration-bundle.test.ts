@@ -13,7 +13,7 @@ describe('the audit-configuration bundle, built as sam build does', () => {
     const built = await buildFunction('audit-configuration', mkdtempSync(join(tmpdir(), 'ddr-bundle-')));
     const inputs = built.inputs;
     expect(inputs.some((path) => path.includes('node_modules/@aws-sdk/client-iot/'))).toBe(true);
-    expect(inputs.some((path) => path.includes('functions/lib/audit-configuration.ts'))).toBe(true);
+    expect(inputs.some((path) => path.includes('functions/domain/audit-configuration.ts'))).toBe(true);
     for (const unwanted of [
       'node_modules/yaml/',
       'config/default-policy.json',

@@ -1,4 +1,4 @@
-/** The audit-configuration custom resource's rules (functions/lib/audit-configuration.ts), one by one. */
+/** The audit-configuration custom resource's rules (functions/domain/audit-configuration.ts), one by one. */
 import { describe, expect, it } from 'vitest';
 import {
   type AuditConfigurationProperties,
@@ -17,8 +17,8 @@ import {
   scheduledAuditRequest,
   stackOf,
   truncateBytes,
-} from '#lib/audit-configuration';
-import { CHECK_NAMES } from '#lib/catalogue';
+} from '#domain/audit-configuration';
+import { CHECK_NAMES } from '#domain/catalogue';
 
 const ACCOUNT = '123456789012';
 const STACK_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/ddr/0b5e6a40-0000-4000-8000-000000000000`;

@@ -26,8 +26,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CustomResourceResponse } from '#lib/audit-configuration';
-import { CHECK_NAMES } from '#lib/catalogue';
+import type { CustomResourceResponse } from '#domain/audit-configuration';
+import { CHECK_NAMES } from '#domain/catalogue';
 import { handler, RESPONSE_MARGIN_MS } from '../../functions/audit-configuration/index.ts';
 import { AuditConfiguration } from '../../local/emulator/audits/audit-configuration.ts';
 import { ServiceError } from '../../local/emulator/errors.ts';

@@ -9,7 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cleanupNotice } from '#lib/execution-cleanup';
+import { cleanupNotice } from '#domain/execution-cleanup';
 import { coldStart, lambdaContext, STATE_MACHINE_ARN } from './support.ts';
 
 const { handler } = await coldStart('cleanup-execution');

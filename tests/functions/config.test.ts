@@ -7,7 +7,7 @@ import {
   FUNCTION_ENVIRONMENTS,
   OBSERVABILITY_ENVIRONMENT,
   readConfig,
-} from '#shared/config';
+} from '#aws/config';
 import { functionEnvironments } from '../../local/wiring/lambda.ts';
 import { DeployedTemplate, parseTemplate, readTemplateText } from '../../local/wiring/template.ts';
 import { coldStart, STATE_MACHINE_ARN, SWITCH_PARAMETER } from './support.ts';

@@ -3,8 +3,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RemediationPlan } from '#lib/plan';
-import { metrics } from '#shared/observability';
+import { metrics } from '#aws/observability';
+import type { RemediationPlan } from '#domain/plan';
 import {
   ACCOUNT,
   auditCompletedEvent,

@@ -10,14 +10,14 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { metrics } from '#aws/observability';
 import {
   isSweepScheduleInput,
   parseRerunRequest,
   SCHEDULED_SWEEP_METRIC,
   SWEEP_SCHEDULE_INPUT,
   sweepWindow,
-} from '#lib/sweep';
-import { metrics } from '#shared/observability';
+} from '#domain/sweep';
 import { resources } from '../template/support.ts';
 import { coldStart, lambdaContext, SWITCH_PARAMETER } from './support.ts';
 

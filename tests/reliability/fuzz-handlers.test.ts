@@ -10,10 +10,10 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_TASK_STATUSES, AUDIT_TASK_TYPES, CHECK_RUN_STATUSES } from '#lib/audit';
-import { CHECK_NAMES } from '#lib/catalogue';
-import { childPath } from '#lib/json-schema';
-import { metrics } from '#shared/observability';
+import { metrics } from '#aws/observability';
+import { AUDIT_TASK_STATUSES, AUDIT_TASK_TYPES, CHECK_RUN_STATUSES } from '#domain/audit';
+import { CHECK_NAMES } from '#domain/catalogue';
+import { childPath } from '#domain/json-schema';
 import {
   ACCOUNT,
   auditCompletedEvent,

@@ -7,7 +7,7 @@
  */
 import type { TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
 import { expect } from 'vitest';
-import type { RemediationReport } from '#lib/remediation-report';
+import type { RemediationReport } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
 import type { SweepResult } from '../../functions/sweep-audits/index.ts';
 import type { AuditFixture, AuditNotification, FindingFixture } from '../../local/emulator/index.ts';

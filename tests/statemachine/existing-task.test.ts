@@ -4,7 +4,7 @@
  * (same audit, reason-code filter and actions); otherwise StartRejected, touching nothing.
  */
 import { describe, expect, it } from 'vitest';
-import type { RemediationPlan } from '#lib/plan';
+import type { RemediationPlan } from '#domain/plan';
 import {
   ACCESS_DENIED,
   INTERNAL_FAILURE,

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { IoTClient, type MitigationActionParams } from '@aws-sdk/client-iot';
 import { afterEach } from 'vitest';
-import type { RemediationPlan } from '#lib/plan';
-import type { RemediationReport } from '#lib/remediation-report';
+import type { RemediationPlan } from '#domain/plan';
+import type { RemediationReport } from '#domain/remediation-report';
 import { VirtualClock } from '../../local/clock.ts';
 import { type AuditFixture, type FindingFixture, startEmulator } from '../../local/emulator/index.ts';
 import { type LambdaHandler, LocalStepFunctions } from '../../local/stepfunctions/index.ts';
@@ -23,7 +23,7 @@ import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { createReportHandler } = await import('../../functions/report-remediation/index.ts');
-const { iotMitigationRecords } = await import('#lib/failed-findings');
+const { iotMitigationRecords } = await import('#aws/iot-mitigation-records');
 
 export const START = Date.UTC(2026, 0, 1);
 const JSON_MARKER = '--- JSON ---\n';

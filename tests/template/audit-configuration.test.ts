@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DAYS_OF_WEEK, FREQUENCIES, parseProperties } from '#lib/audit-configuration';
+import { DAYS_OF_WEEK, FREQUENCIES, parseProperties } from '#domain/audit-configuration';
 import {
   entryPointOf,
   grants,

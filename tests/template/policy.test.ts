@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_COMPLETED_DETAIL_TYPE, AUDIT_EVENT_SOURCE } from '../../functions/lib/audit.ts';
-import { CHECK_NAMES } from '../../functions/lib/catalogue.ts';
-import { formatIssue } from '../../functions/lib/json-schema.ts';
-import { RERUN_DETAIL_TYPE } from '../../functions/lib/sweep.ts';
-import { SWITCH_VALUES } from '../../functions/lib/switch.ts';
+import { AUDIT_COMPLETED_DETAIL_TYPE, AUDIT_EVENT_SOURCE } from '../../functions/domain/audit.ts';
+import { CHECK_NAMES } from '../../functions/domain/catalogue.ts';
+import { formatIssue } from '../../functions/domain/json-schema.ts';
+import { RERUN_DETAIL_TYPE } from '../../functions/domain/sweep.ts';
+import { SWITCH_VALUES } from '../../functions/domain/switch.ts';
 import { DEFAULT_POLICY_YAML, readPolicyFile } from '../../local/policy-file.ts';
 import {
   ACTION_PARAMS_TYPE,

@@ -12,7 +12,7 @@ import {
   declaredVariables,
   FUNCTION_ENVIRONMENTS,
   OBSERVABILITY_ENVIRONMENT,
-} from '../../functions/shared/config.ts';
+} from '../../functions/aws/config.ts';
 import { ESBUILD_SETTINGS } from '../../scripts/build-functions.ts';
 import {
   aslPlaceholders,
@@ -344,7 +344,7 @@ describe('functions', () => {
       expect(rest).toEqual(esbuildBuildProperties);
       expect(EntryPoints).toHaveLength(1);
       expect(existsSync(join(ROOT, (EntryPoints as string[])[0]!))).toBe(true);
-      // CodeUri at the root: package.json "imports" (#lib/*, #shared/*) resolve; one entry -> index.mjs.
+      // CodeUri at the root: package.json "imports" (#domain/*, #aws/*) resolve; one entry -> index.mjs.
       expect(f.Properties?.CodeUri).toBe('.');
       expect(f.Properties?.Handler).toBe('index.handler');
     },
@@ -385,7 +385,7 @@ describe('functions', () => {
     '%s: reads its environment only through its own declaration, and the template sets exactly it',
     (id) => {
       const folder = folderOf(id);
-      expect(environmentReaders(sourceClosure(entryPointOf(id)))).toEqual(['functions/shared/config.ts']);
+      expect(environmentReaders(sourceClosure(entryPointOf(id)))).toEqual(['functions/aws/config.ts']);
       expect(declarationsRead(entryPointOf(id))).toEqual([folder]);
       const declared = declaredVariables(FUNCTION_ENVIRONMENTS[folder]);
       const own = (resources[id]!.Properties?.Environment as { Variables?: Record<string, Json> } | undefined)

@@ -13,7 +13,7 @@ import {
   MAX_SWEEP_WINDOW_HOURS,
   SCHEDULED_SWEEP_METRIC,
   SWEEP_SCHEDULE_INPUT,
-} from '../../functions/lib/sweep.ts';
+} from '../../functions/domain/sweep.ts';
 import {
   isObject,
   type Json,
@@ -74,7 +74,7 @@ describe("the sweep schedule's execution role", () => {
 });
 
 describe("the sweep schedule's Input", () => {
-  it('is the input functions/lib/sweep.ts counts as a scheduled sweep', () => {
+  it('is the input functions/domain/sweep.ts counts as a scheduled sweep', () => {
     expect(JSON.parse(target.Input)).toEqual(SWEEP_SCHEDULE_INPUT);
   });
 

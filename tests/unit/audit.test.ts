@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditFromDescribeAuditTask, parseAuditEvent, parseAuditNotification } from '#lib/audit';
-import { formatIssue } from '#lib/json-schema';
+import { auditFromDescribeAuditTask, parseAuditEvent, parseAuditNotification } from '#domain/audit';
+import { formatIssue } from '#domain/json-schema';
 
 const sample = JSON.parse(
   readFileSync(new URL('../../local/samples/audit-notification.json', import.meta.url), 'utf8'),

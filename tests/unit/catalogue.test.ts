@@ -6,7 +6,7 @@ import {
   LEGACY_CHECK_NAMES,
   MITIGATION_ACTION_TYPES,
   resolveCheckName,
-} from '#lib/catalogue';
+} from '#domain/catalogue';
 
 // Reference section 4, transcribed independently of the catalogue: check -> [codes, types]. The
 // checks' severities are the emulator's (local/emulator/facts/audit-checks.ts, tests/emulator/facts.test.ts).

@@ -12,7 +12,7 @@ import {
   parse,
   pathSteps,
   validate,
-} from '#lib/json-schema';
+} from '#domain/json-schema';
 
 const messages = (schema: JsonSchema, value: unknown) => validate(schema, value).map(formatIssue);
 

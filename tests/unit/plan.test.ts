@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Audit, AuditCheckResult } from '#lib/audit';
-import { CHECK_NAMES, checkCatalogue } from '#lib/catalogue';
-import { NAME_LIMITS, runName } from '#lib/names';
-import { type NothingToDo, planRemediation, type RemediationPlan } from '#lib/plan';
-import type { Policy } from '#lib/policy';
-import { decideMode, type RuntimeSwitch } from '#lib/switch';
+import type { Audit, AuditCheckResult } from '#domain/audit';
+import { CHECK_NAMES, checkCatalogue } from '#domain/catalogue';
+import { NAME_LIMITS, runName } from '#domain/names';
+import { type NothingToDo, planRemediation, type RemediationPlan } from '#domain/plan';
+import type { Policy } from '#domain/policy';
+import { decideMode, type RuntimeSwitch } from '#domain/switch';
 
 const AUDIT_START = Date.parse('2026-11-26T02:00:00Z');
 const SWITCH_SET = Date.parse('2026-11-01T00:00:00Z');

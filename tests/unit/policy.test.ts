@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { MitigationActionType } from '#lib/catalogue';
-import { type Draft, formatIssue, INVALID, type Invalid } from '#lib/json-schema';
+import type { MitigationActionType } from '#domain/catalogue';
+import { type Draft, formatIssue, INVALID, type Invalid } from '#domain/json-schema';
 import {
   type Caps,
   effectiveCaps,
@@ -13,8 +13,8 @@ import {
   parsePolicy,
   policyDigest,
   policyJsonSchemaDocument,
-} from '#lib/policy';
-import { POLICY_CHECKS, type PolicyCheckName, policyCheck } from '#lib/policy-checks';
+} from '#domain/policy';
+import { POLICY_CHECKS, type PolicyCheckName, policyCheck } from '#domain/policy-checks';
 import { DEFAULT_POLICY_YAML, parsePolicyText, readPolicyFile } from '../../local/policy-file.ts';
 
 const minimal = () => ({

@@ -6,21 +6,21 @@ import {
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { iotMitigationRecords } from '#aws/iot-mitigation-records';
 import {
   type AuditFindingSummary,
   describeResource,
-  iotMitigationRecords,
   type MitigationRecords,
   sampleFailedFindings,
   truncate,
-} from '#lib/failed-findings';
-import type { RemediationPlan } from '#lib/plan';
+} from '#domain/failed-findings';
+import type { RemediationPlan } from '#domain/plan';
 import {
   buildRemediationReport,
   InvalidReportRequest,
   parseReportRequest,
   type ReportRequest,
-} from '#lib/remediation-report';
+} from '#domain/remediation-report';
 
 const PLAN: RemediationPlan = JSON.parse(
   readFileSync(new URL('../fixtures/remediation-plan.json', import.meta.url), 'utf8'),

@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { parseRerunRequest } from '#lib/sweep';
-import { requestRerun, rerunEntry } from '../../local/cli/rerun.ts';
+import { parseRerunRequest } from '#domain/sweep';
+import { requestRerun, rerunEntry } from '../../cli/rerun.ts';
 
 const events = mockClient(EventBridgeClient);
 

@@ -3,7 +3,7 @@
  * documentation and the IoT Smithy model, not from the product: each check's API name, severity,
  * reason codes (`reasonForNonComplianceCode`), the mitigation action types it accepts and the
  * resource type of its findings. tests/emulator/facts.test.ts holds the product's catalogue
- * (functions/lib/catalogue.ts) against this table, so a mistake on either side fails a test.
+ * (functions/domain/catalogue.ts) against this table, so a mistake on either side fails a test.
  *
  * Sources:
  * - The checks, one page each (API name, "Severity", the reason codes under "Details"):

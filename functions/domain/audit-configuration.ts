@@ -17,8 +17,8 @@ import type {
   DescribeScheduledAuditResponse,
   UpdateAccountAuditConfigurationRequest,
 } from '@aws-sdk/client-iot';
-import { CHECK_NAMES } from './catalogue.js';
-import { formatIssue, type JsonSchema, type ValidationIssue, validate } from './json-schema.js';
+import { CHECK_NAMES } from './catalogue.ts';
+import { formatIssue, type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
 
 // --- The CloudFormation request --------------------------------------------------------------------
 

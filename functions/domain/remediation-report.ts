@@ -8,8 +8,8 @@ import {
   type FailedFindingsSample,
   type MitigationRecords,
   sampleFailedFindings,
-} from './failed-findings.js';
-import type { RemediationPlan } from './plan.js';
+} from './failed-findings.ts';
+import type { RemediationPlan } from './plan.ts';
 
 /** How an execution ends (DESIGN "Outcomes and error names"); the first two succeed. */
 export const OUTCOME_NAMES = [

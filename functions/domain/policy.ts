@@ -7,7 +7,7 @@
  * docs/decisions/policy-validation.md.
  */
 import { createHash } from 'node:crypto';
-import { CHECK_NAMES, changesFleet, MITIGATION_ACTION_TYPES } from './catalogue.js';
+import { CHECK_NAMES, changesFleet, MITIGATION_ACTION_TYPES } from './catalogue.ts';
 import {
   type FromSchema,
   INVALID,
@@ -15,8 +15,8 @@ import {
   type JsonSchema,
   parse,
   type ValidationIssue,
-} from './json-schema.js';
-import { POLICY_CHECKS } from './policy-checks.js';
+} from './json-schema.ts';
+import { POLICY_CHECKS } from './policy-checks.ts';
 
 export const POLICY_MODES = ['dry-run', 'enforce'] as const;
 

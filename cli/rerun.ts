@@ -6,9 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { AUDIT_EVENT_SOURCE } from '#lib/audit';
-import { formatIssue } from '#lib/json-schema';
-import { parseRerunRequest, RERUN_DETAIL_TYPE } from '#lib/sweep';
+import { AUDIT_EVENT_SOURCE } from '#domain/audit';
+import { formatIssue } from '#domain/json-schema';
+import { parseRerunRequest, RERUN_DETAIL_TYPE } from '#domain/sweep';
 
 export const DEFAULT_EVENT_BUS = 'device-defender-remediation';
 

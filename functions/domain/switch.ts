@@ -2,7 +2,7 @@
  * The stack's runtime switch (an SSM parameter: dry-run | enforce | paused) and the two-key rule:
  * a run enforces only when the policy and the switch both say enforce.
  */
-import type { PolicyMode } from './policy.js';
+import type { PolicyMode } from './policy.ts';
 
 export const SWITCH_VALUES = ['dry-run', 'enforce', 'paused'] as const;
 export type SwitchValue = (typeof SWITCH_VALUES)[number];

@@ -3,11 +3,11 @@
  * plan, or a typed "nothing to do". Pure and deterministic; the plan's size depends on the number of
  * checks, never on the number of findings.
  */
-import type { Audit, AuditCheckResult } from './audit.js';
-import { checkCatalogue } from './catalogue.js';
-import { MAX_RERUN, type RunNames, runNames } from './names.js';
-import { effectiveCaps, type Policy, type PolicyMode, type PolicyRule, policyDigest } from './policy.js';
-import { decideMode, type EffectiveMode, iso, type RuntimeSwitch } from './switch.js';
+import type { Audit, AuditCheckResult } from './audit.ts';
+import { checkCatalogue } from './catalogue.ts';
+import { MAX_RERUN, type RunNames, runNames } from './names.ts';
+import { effectiveCaps, type Policy, type PolicyMode, type PolicyRule, policyDigest } from './policy.ts';
+import { decideMode, type EffectiveMode, iso, type RuntimeSwitch } from './switch.ts';
 
 export type SkipReason =
   | 'unknown-check'

@@ -3,9 +3,9 @@
  * is valid (a `Draft`: it also runs when the schema rejected other parts, so that every error is
  * reported at once) and returns its issues. `parsePolicy` runs them all, in this order.
  */
-import { type AuditCheck, changesFleet, checkCatalogue } from './catalogue.js';
-import { childPath, type Draft, describeValue, isPresent, type ValidationIssue } from './json-schema.js';
-import type { Policy, PolicyAction, PolicyRule } from './policy.js';
+import { type AuditCheck, changesFleet, checkCatalogue } from './catalogue.ts';
+import { childPath, type Draft, describeValue, isPresent, type ValidationIssue } from './json-schema.ts';
+import type { Policy, PolicyAction, PolicyRule } from './policy.ts';
 
 export interface PolicyCheck {
   readonly name: string;

@@ -3,8 +3,8 @@
  * (bare, or as `detail.notification` of the stack's "Audit Completed" event) and
  * DescribeAuditTask's answer (used by the sweep). Parsing never throws: it returns issues with paths.
  */
-import { resolveCheckName } from './catalogue.js';
-import { childPath, describeValue, type JsonSchema, type ValidationIssue, validate } from './json-schema.js';
+import { resolveCheckName } from './catalogue.ts';
+import { childPath, describeValue, type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
 
 export const AUDIT_EVENT_SOURCE = 'custom.devicedefender';
 export const AUDIT_COMPLETED_DETAIL_TYPE = 'Audit Completed';

@@ -3,9 +3,9 @@
  * the sweep schedule's own input, an operator's "Audit Remediation Requested" event (detail:
  * auditTaskId, rerun n), or anything else.
  */
-import { AUDIT_EVENT_SOURCE, AUDIT_TASK_ID_PATTERN } from './audit.js';
-import { type JsonSchema, type ValidationIssue, validate } from './json-schema.js';
-import { MAX_RERUN } from './names.js';
+import { AUDIT_EVENT_SOURCE, AUDIT_TASK_ID_PATTERN } from './audit.ts';
+import { type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
+import { MAX_RERUN } from './names.ts';
 
 export const RERUN_DETAIL_TYPE = 'Audit Remediation Requested';
 /**

@@ -11,7 +11,7 @@
  * variables (POWERTOOLS_*, AWS_*) themselves; the two Powertools settings declared here are the ones
  * the functions give a default of their own.
  */
-import { MAX_SWEEP_WINDOW_HOURS } from '#lib/sweep';
+import { MAX_SWEEP_WINDOW_HOURS } from '#domain/sweep';
 
 export interface ConfigProblem {
   readonly variable: string;

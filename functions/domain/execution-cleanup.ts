@@ -2,7 +2,7 @@
  * The cleanup's pure parts: reading the "Step Functions Execution Status Change" event of a remediation
  * execution that ended badly, and the notice a person reads afterwards.
  */
-import { type JsonSchema, type ValidationIssue, validate } from './json-schema.js';
+import { type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
 
 /** Outcomes the state machine reports itself before failing (DESIGN "Outcomes and error names"). */
 export const REPORTED_OUTCOMES = [

@@ -5,18 +5,14 @@
  * of API calls per check. A million-finding check therefore costs at most the budget, and the report
  * says when the sample is incomplete.
  */
-import {
-  type IoTClient,
-  ListAuditFindingsCommand,
-  ListAuditMitigationActionsExecutionsCommand,
-  type ResourceIdentifier,
-} from '@aws-sdk/client-iot';
+import type { ResourceIdentifier } from '@aws-sdk/client-iot';
 
 export const DEFAULT_CALL_BUDGET_PER_CHECK = 100;
 export const DEFAULT_SAMPLE_SIZE = 10;
 /** Error messages may hold 2,048 characters; the report keeps the start of each. */
 export const MAX_MESSAGE_LENGTH = 300;
-const FINDINGS_PAGE_SIZE = 250;
+/** ListAuditFindings' largest page. */
+export const FINDINGS_PAGE_SIZE = 250;
 
 export interface AuditFindingSummary {
   readonly findingId: string;
@@ -112,49 +108,6 @@ export async function sampleFailedFindings(
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return { findings, complete: true, apiCalls };
-}
-
-/** Serves the sampler from AWS IoT (the SDK client retries throttling on its own). */
-export function iotMitigationRecords(iot: Pick<IoTClient, 'send'>): MitigationRecords {
-  return {
-    async auditFindings({ auditTaskId, checkName, nextToken }) {
-      const page = await iot.send(
-        new ListAuditFindingsCommand({
-          taskId: auditTaskId,
-          checkName,
-          maxResults: FINDINGS_PAGE_SIZE,
-          ...(nextToken === undefined ? {} : { nextToken }),
-        }),
-      );
-      return {
-        findings: (page.findings ?? []).map((finding) => ({
-          findingId: finding.findingId ?? '',
-          ...(finding.reasonForNonComplianceCode === undefined
-            ? {}
-            : { reasonCode: finding.reasonForNonComplianceCode }),
-          resource: describeResource(
-            finding.nonCompliantResource?.resourceType,
-            finding.nonCompliantResource?.resourceIdentifier,
-          ),
-        })),
-        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-      };
-    },
-    async failedExecutions({ mitigationTaskId, findingId }) {
-      const page = await iot.send(
-        new ListAuditMitigationActionsExecutionsCommand({
-          taskId: mitigationTaskId,
-          findingId,
-          actionStatus: 'FAILED',
-        }),
-      );
-      return (page.actionsExecutions ?? []).map((execution) => ({
-        actionName: execution.actionName ?? 'unknown action',
-        errorCode: execution.errorCode ?? 'UNKNOWN',
-        message: execution.message ?? '',
-      }));
-    },
-  };
 }
 
 export function describeResource(

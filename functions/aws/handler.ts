@@ -16,7 +16,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { formatIssue, type ValidationIssue } from '#lib/json-schema';
+import { formatIssue, type ValidationIssue } from '#domain/json-schema';
 import { logger, metrics, tracer } from './observability.ts';
 
 export function lambdaHandler<TEvent, TResult>(fn: (event: TEvent, context: Context) => Promise<TResult>) {

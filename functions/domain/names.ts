@@ -4,7 +4,7 @@
  * `-r<n>` for an operator's re-run n. A duplicate delivery therefore meets the same name and is a
  * no-op, a dry run never blocks a later enforce run, and a retried start is safe.
  */
-import type { EffectiveMode } from './switch.js';
+import type { EffectiveMode } from './switch.ts';
 
 /** Limits of the three places the name goes (reference 2.3; Step Functions execution names: 1-80). */
 export const NAME_LIMITS = {
