@@ -2,9 +2,9 @@
  * How long one ListAuditFindings page takes on the large preset's million lazily generated findings
  * (the emulator's cost per page must not grow with the audit). Timing lives here, not in tests.
  */
-import { VirtualClock } from '../local/clock.ts';
-import { startEmulator } from '../local/emulator/index.ts';
-import { LARGE_AUDIT_ID, largeAudit } from '../local/emulator/presets/large-audit.ts';
+import { VirtualClock } from '../local-cloud/clock.ts';
+import { startEmulator } from '../local-cloud/emulator/index.ts';
+import { LARGE_AUDIT_ID, largeAudit } from '../local-cloud/emulator/presets/large-audit.ts';
 
 export interface FindingsPagesResult {
   readonly pages: number;

@@ -8,7 +8,7 @@ import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
 import type { Audit } from '#domain/audit';
 import { planRemediation } from '#domain/plan';
 import type { Policy } from '#domain/policy';
-import { startLocalStack } from '../local/stack.ts';
+import { startLocalStack } from '../local-cloud/stack.ts';
 
 export interface PollingRow {
   readonly taskSeconds: number;

@@ -12,9 +12,9 @@ import {
   type TaskStatisticsForAuditCheck,
 } from '@aws-sdk/client-iot';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
-import type { AuditNotification, FleetSummary } from './emulator/index.ts';
-import { type LocalStack, plannerResult, startLocalStack } from './stack.ts';
-import type { ExecutionOutcome, LocalExecution } from './stepfunctions/index.ts';
+import type { AuditNotification, FleetSummary } from '../local-cloud/emulator/index.ts';
+import { type LocalStack, plannerResult, startLocalStack } from '../local-cloud/stack.ts';
+import type { ExecutionOutcome, LocalExecution } from '../local-cloud/stepfunctions/index.ts';
 
 export interface DemoOptions {
   readonly preset: string;

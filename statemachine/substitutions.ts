@@ -1,6 +1,6 @@
 /**
  * The DefinitionSubstitutions remediation.asl.json needs. The template supplies them in AWS, and in the
- * local stack too (local/stack.ts resolves them from template.yaml); the state machine's own tests use
+ * local stack too (local-cloud/stack.ts resolves them from template.yaml); the state machine's own tests use
  * `localSubstitutions`. Numbers are given as strings, as CloudFormation passes them.
  */
 export interface RemediationSubstitutions {

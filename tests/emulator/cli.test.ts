@@ -20,9 +20,13 @@ afterEach(async () => {
 });
 
 async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: string[] }> {
-  child = spawn(process.execPath, ['--import', 'tsx', 'local/emulator/cli.ts', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local-cloud/emulator/cli.ts', '--port', '0', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line)?.[1];

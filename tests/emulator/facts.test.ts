@@ -1,5 +1,5 @@
 /**
- * The emulator's Device Defender facts (local/emulator/facts/audit-checks.ts) against the IoT model
+ * The emulator's Device Defender facts (local-cloud/emulator/facts/audit-checks.ts) against the IoT model
  * and the public documentation, and the product's catalogue (functions/domain/catalogue.ts) against the
  * emulator's facts: both are transcribed from AWS's pages on their own, so a slip on either side
  * shows here instead of passing every test that runs the product against the emulator.
@@ -12,8 +12,8 @@ import {
   auditCheck,
   DOCS,
   MITIGATION_ACTION_TYPES as EMULATED_ACTION_TYPES,
-} from '../../local/emulator/facts/audit-checks.ts';
-import { loadModel } from '../../local/emulator/model.ts';
+} from '../../local-cloud/emulator/facts/audit-checks.ts';
+import { loadModel } from '../../local-cloud/emulator/model.ts';
 
 const model = loadModel();
 const enumOf = (name: string): string[] =>

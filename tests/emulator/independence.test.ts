@@ -1,5 +1,5 @@
 /**
- * The emulator stands apart from the product it tests: nothing under local/emulator, nor anything it
+ * The emulator stands apart from the product it tests: nothing under local-cloud/emulator, nor anything it
  * imports from elsewhere in the repository, imports the product's code (functions/, or the package
  * imports `#domain/*` and `#aws/*` that point into it). Otherwise a mistake in the product (its check
  * catalogue, say) would become the emulator's behaviour and pass every test.
@@ -11,7 +11,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const EMULATOR = join(ROOT, 'local', 'emulator');
+const EMULATOR = join(ROOT, 'local-cloud', 'emulator');
 const PRODUCT = join(ROOT, 'functions');
 
 /** Every module specifier of a source: static, type-only, re-exports, side-effect and dynamic imports. */
@@ -61,7 +61,7 @@ describe("the emulator's independence from the product", () => {
     expect(emulatorFiles.map((file) => relative(EMULATOR, file))).toContain(join('facts', 'audit-checks.ts'));
   });
 
-  it('has no module under local/emulator that imports functions/, #domain/* or #aws/*', () => {
+  it('has no module under local-cloud/emulator that imports functions/, #domain/* or #aws/*', () => {
     const violations = emulatorFiles.flatMap((file) =>
       specifiersOf(readFileSync(file, 'utf8'))
         .map((specifier) => intoProduct(file, specifier))
@@ -71,9 +71,9 @@ describe("the emulator's independence from the product", () => {
     expect(violations).toEqual([]);
   });
 
-  it('reaches none of the product through the modules it imports from outside local/emulator', () => {
+  it('reaches none of the product through the modules it imports from outside local-cloud/emulator', () => {
     const { violations, visited } = productImports(emulatorFiles);
-    expect(visited).toContain(join('local', 'clock.ts'));
+    expect(visited).toContain(join('local-cloud', 'clock.ts'));
     expect(violations).toEqual([]);
   });
 

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
 import { parseAuditNotification } from '../../functions/domain/audit.ts';
-import { type AuditNotification, startEmulator } from '../../local/emulator/index.ts';
-import { demoFleet } from '../../local/emulator/presets/demo-fleet.ts';
+import { type AuditNotification, startEmulator } from '../../local-cloud/emulator/index.ts';
+import { demoFleet } from '../../local-cloud/emulator/presets/demo-fleet.ts';
 import { auditNow, emulatorForTest, type TestEmulator } from './support.ts';
 
 async function demoWithListener(): Promise<TestEmulator & { received: AuditNotification[] }> {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { DescribeAuditMitigationActionsTaskCommand, ListMitigationActionsCommand } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import { loadModel, MODEL_PATH, type SmithyModel } from '../../local/emulator/model.ts';
+import { loadModel, MODEL_PATH, type SmithyModel } from '../../local-cloud/emulator/model.ts';
 import { createAction, emulatorForTest, rejectionOf, snsParams } from './support.ts';
 
 async function raw(endpoint: string, method: string, path: string, body?: unknown) {
@@ -143,7 +143,7 @@ describe('restJson1 from the model', () => {
   });
 
   it('reads the project copy of the model inside the repository', () => {
-    expect(MODEL_PATH.pathname).toMatch(/local\/model\/iot-model-subset\.json$/);
+    expect(MODEL_PATH.pathname).toMatch(/local-cloud\/model\/iot-model-subset\.json$/);
     expect(JSON.parse(readFileSync(MODEL_PATH, 'utf8')).shapes).toBeDefined();
   });
 });

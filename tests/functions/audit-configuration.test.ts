@@ -1,7 +1,7 @@
 /**
  * The audit-configuration custom resource's lifecycle, through the real handler: CloudFormation's
  * requests go in, the responses come back to a fake ResponseURL server on 127.0.0.1, and IoT is
- * aws-sdk-client-mock answering from the emulator's account state (local/emulator/audit-configuration.ts:
+ * aws-sdk-client-mock answering from the emulator's account state (local-cloud/emulator/audit-configuration.ts:
  * checks used by a scheduled audit cannot be disabled, scheduled audits need enabled checks, names are
  * unique, five at most). IAM roles and SNS topics are a set of ARNs that exist, so "the audits work"
  * can be checked after every step: a role that exists, every check enabled, one scheduled audit that
@@ -29,8 +29,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { CustomResourceResponse } from '#domain/audit-configuration';
 import { CHECK_NAMES } from '#domain/catalogue';
 import { handler, RESPONSE_MARGIN_MS } from '../../functions/audit-configuration/index.ts';
-import { AuditConfiguration } from '../../local/emulator/audits/audit-configuration.ts';
-import { ServiceError } from '../../local/emulator/errors.ts';
+import { AuditConfiguration } from '../../local-cloud/emulator/audits/audit-configuration.ts';
+import { ServiceError } from '../../local-cloud/emulator/errors.ts';
 import { ACCOUNT, lambdaContext } from './support.ts';
 
 const REGION = 'us-east-1';

@@ -8,8 +8,8 @@ import {
   OBSERVABILITY_ENVIRONMENT,
   readConfig,
 } from '#aws/config';
-import { functionEnvironments } from '../../local/wiring/lambda.ts';
-import { DeployedTemplate, parseTemplate, readTemplateText } from '../../local/wiring/template.ts';
+import { functionEnvironments } from '../../local-cloud/wiring/lambda.ts';
+import { DeployedTemplate, parseTemplate, readTemplateText } from '../../local-cloud/wiring/template.ts';
 import { coldStart, STATE_MACHINE_ARN, SWITCH_PARAMETER } from './support.ts';
 
 const FUNCTIONS = Object.keys(FUNCTION_ENVIRONMENTS) as (keyof typeof FUNCTION_ENVIRONMENTS)[];

@@ -2,12 +2,12 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local/clock.ts';
+import { VirtualClock } from '../../local-cloud/clock.ts';
 import {
   type LocalSfnEndpoint,
   LocalStepFunctions,
   startLocalSfnEndpoint,
-} from '../../local/stepfunctions/index.ts';
+} from '../../local-cloud/stepfunctions/index.ts';
 import {
   auditCompletedEvent,
   coldStart,

@@ -1,7 +1,7 @@
 // Injected mitigation action failures: reported per finding, the execution fails with TaskFailed,
 // and every finding is accounted for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   auditIds,

@@ -1,6 +1,6 @@
 // 15 audits completing together against the 10-running-task limit: all 15 remediated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   auditIds,

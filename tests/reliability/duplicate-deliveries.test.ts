@@ -1,6 +1,6 @@
 // 50 identical deliveries of one audit notification at once: one execution, one mitigation task.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   deliver,

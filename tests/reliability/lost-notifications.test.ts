@@ -1,6 +1,6 @@
 // 20 % of audit notifications lost: the sweep remediates every one of them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   auditIds,
   deliver,

@@ -1,6 +1,6 @@
 // Pausing the switch while executions wait for capacity: none of them starts a task.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   auditIds,

@@ -10,14 +10,14 @@ import { expect } from 'vitest';
 import type { RemediationReport } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
 import type { SweepResult } from '../../functions/sweep-audits/index.ts';
-import type { AuditFixture, AuditNotification, FindingFixture } from '../../local/emulator/index.ts';
+import type { AuditFixture, AuditNotification, FindingFixture } from '../../local-cloud/emulator/index.ts';
 import {
   type LocalStack,
   type LocalStackOptions,
   plannerResult,
   startLocalStack,
-} from '../../local/stack.ts';
-import type { ExecutionOutcome, LocalExecution } from '../../local/stepfunctions/index.ts';
+} from '../../local-cloud/stack.ts';
+import type { ExecutionOutcome, LocalExecution } from '../../local-cloud/stepfunctions/index.ts';
 
 export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
 export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';

@@ -1,6 +1,6 @@
 // 30 % of IoT calls throttled: every audit is still remediated, and no task is started twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   auditIds,
   deliver,

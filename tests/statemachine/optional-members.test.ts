@@ -6,14 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { substitute } from '../../local/stepfunctions/definition.ts';
+import { substitute } from '../../local-cloud/stepfunctions/definition.ts';
 import { localSubstitutions, REMEDIATION_ASL } from '../../statemachine/substitutions.ts';
 import { type Definition, type SmithyModel, unguardedOptionalReads } from './optional-members.ts';
 import { PLAN, planAudit, REVOKED, remediationHarness, SHARED } from './support.ts';
 
 type State = Record<string, unknown> & { Type: string };
 const model = JSON.parse(
-  readFileSync(new URL('../../local/model/iot-model-subset.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../local-cloud/model/iot-model-subset.json', import.meta.url), 'utf8'),
 ) as SmithyModel;
 
 function definition(): Definition & { States: Record<string, State> } {

@@ -8,9 +8,9 @@ import { IoTClient, type MitigationActionParams } from '@aws-sdk/client-iot';
 import { afterEach } from 'vitest';
 import type { RemediationPlan } from '#domain/plan';
 import type { RemediationReport } from '#domain/remediation-report';
-import { VirtualClock } from '../../local/clock.ts';
-import { type AuditFixture, type FindingFixture, startEmulator } from '../../local/emulator/index.ts';
-import { type LambdaHandler, LocalStepFunctions } from '../../local/stepfunctions/index.ts';
+import { VirtualClock } from '../../local-cloud/clock.ts';
+import { type AuditFixture, type FindingFixture, startEmulator } from '../../local-cloud/emulator/index.ts';
+import { type LambdaHandler, LocalStepFunctions } from '../../local-cloud/stepfunctions/index.ts';
 import {
   localSubstitutions,
   REMEDIATION_ASL,

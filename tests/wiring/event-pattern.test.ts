@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   InvalidEventPatternError,
   matchesEventPattern as matches,
-} from '../../local/wiring/event-pattern.ts';
+} from '../../local-cloud/wiring/event-pattern.ts';
 
 // The EC2 event the pages use.
 const ec2 = {

@@ -3,8 +3,8 @@
 // maxReceiveCount receives, SQS moves the notification to the dead-letter queue and no execution
 // starts (docs/aws-facts/eventbridge.md). Only the sweep still remediates the audit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
-import type { CfnTemplate } from '../../local/wiring/template.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
+import type { CfnTemplate } from '../../local-cloud/wiring/template.ts';
 import { fixtureAudit, reliabilityStack, sweep } from '../reliability/support.ts';
 
 const AUDIT = 'wiring-old-input-template';

@@ -4,8 +4,8 @@
 // reaches the bus, AuditCompletedRule (detail.notification.taskStatus) does not match, the planner is
 // never invoked and nothing starts. The Pipe itself succeeds: nothing reaches the dead-letter queue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.ts';
-import type { CfnTemplate } from '../../local/wiring/template.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
+import type { CfnTemplate } from '../../local-cloud/wiring/template.ts';
 import { fixtureAudit, reliabilityStack } from '../reliability/support.ts';
 
 const AUDIT = 'wiring-raw-delivery-off';

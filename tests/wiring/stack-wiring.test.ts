@@ -4,8 +4,8 @@
 // and a re-run request reach the sweep. One stack per file: the handlers' SDK clients keep their
 // first endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditNotification } from '../../local/emulator/index.ts';
-import type { LocalStack } from '../../local/stack.ts';
+import type { AuditNotification } from '../../local-cloud/emulator/index.ts';
+import type { LocalStack } from '../../local-cloud/stack.ts';
 import { fixtureAudit, holdClock, reliabilityStack } from '../reliability/support.ts';
 
 let stack: LocalStack;

@@ -1,8 +1,8 @@
 // The template, deployed on paper: parameters, conditions and intrinsic functions resolved to the
 // fake account's names and ARNs, as the local stack reads the wiring from template.yaml.
 import { describe, expect, it } from 'vitest';
-import { functionEnvironments, mergedEnvironment } from '../../local/wiring/lambda.ts';
-import { DeployedTemplate, parseTemplate, readTemplateText } from '../../local/wiring/template.ts';
+import { functionEnvironments, mergedEnvironment } from '../../local-cloud/wiring/lambda.ts';
+import { DeployedTemplate, parseTemplate, readTemplateText } from '../../local-cloud/wiring/template.ts';
 
 const target = { stackName: 'ddr', accountId: '123456789012', region: 'us-east-1', partition: 'aws' };
 

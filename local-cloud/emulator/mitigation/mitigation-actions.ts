@@ -101,7 +101,7 @@ export class MitigationActions {
 
   /**
    * Succeeds for a missing action too: DeleteMitigationAction declares no ResourceNotFoundException
-   * (local/model/iot-model-subset.json; https://docs.aws.amazon.com/iot/latest/apireference/API_DeleteMitigationAction.html).
+   * (local-cloud/model/iot-model-subset.json; https://docs.aws.amazon.com/iot/latest/apireference/API_DeleteMitigationAction.html).
    */
   delete(input: iot.DeleteMitigationActionRequest): iot.DeleteMitigationActionResponse {
     this.#actions.delete(input.actionName!);

@@ -1,6 +1,6 @@
 /**
  * The whole deployed flow, locally, on one virtual clock, wired as template.yaml says at run time
- * (local/wiring/): the Device Defender emulator; the template's SSM parameters in a local parameter
+ * (local-cloud/wiring/): the Device Defender emulator; the template's SSM parameters in a local parameter
  * store (served over SSM's protocol); its topics, queues, Pipe, event buses, rules and schedule; its
  * functions, each imported from its esbuild entry point with its template environment; and its state
  * machine, with the template's DefinitionSubstitutions, in the local Step Functions engine (served

@@ -30,7 +30,7 @@ export interface ActionFailureInjection {
 
 /**
  * DescribeAuditMitigationActionsTask answers without `taskStatistics`, which the IoT model leaves
- * optional (local/model/iot-model-subset.json). With neither limit set, every describe omits it.
+ * optional (local-cloud/model/iot-model-subset.json). With neither limit set, every describe omits it.
  */
 export interface OmittedStatisticsInjection {
   /** Only the first N describes of each task omit it. */

@@ -13,7 +13,7 @@
  *   checks support publishing the audit findings to Amazon SNS"):
  *   https://docs.aws.amazon.com/iot-device-defender/latest/devguide/dd-mitigation-actions.html
  *   The table leaves out DEVICE_CERTIFICATE_AGE_CHECK, so it gets PUBLISH_FINDING_TO_SNS only.
- * - The enums (MitigationActionType, AuditFindingSeverity, ResourceType): local/model/iot-model-subset.json.
+ * - The enums (MitigationActionType, AuditFindingSeverity, ResourceType): local-cloud/model/iot-model-subset.json.
  *   A finding's resource type follows from what its page says the check finds non-compliant (a device
  *   certificate, a CA certificate, an IoT policy, ...), in the model's ResourceType names; the role
  *   alias checks report the role alias (ResourceIdentifier `roleAliasArn`, "the ARN of the role alias

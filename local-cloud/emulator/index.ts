@@ -35,7 +35,7 @@ export interface EmulatorOptions {
   readonly port?: number;
   readonly accountId?: string;
   readonly region?: string;
-  /** The Smithy model to serve; defaults to the project's copy in local/model. */
+  /** The Smithy model to serve; defaults to the project's copy in local-cloud/model. */
   readonly model?: SmithyModel;
   /** Also POST each audit notification here (see notifications.ts for the formats). */
   readonly notificationTarget?: NotificationTarget;
