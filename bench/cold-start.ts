@@ -8,9 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { VirtualClock } from '../local-cloud/clock.ts';
-import { ParameterStore, startLocalSsmEndpoint } from '../local-cloud/parameter-store.ts';
-import { LocalStepFunctions, startLocalSfnEndpoint } from '../local-cloud/stepfunctions/index.ts';
+import {
+  LocalStepFunctions,
+  ParameterStore,
+  startLocalSfnEndpoint,
+  startLocalSsmEndpoint,
+  VirtualClock,
+} from '@device-defender-remediation/local-cloud';
 import { buildFunction } from '../scripts/build-functions.ts';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';

@@ -2,9 +2,12 @@
  * How long one ListAuditFindings page takes on the large preset's million lazily generated findings
  * (the emulator's cost per page must not grow with the audit). Timing lives here, not in tests.
  */
-import { VirtualClock } from '../local-cloud/clock.ts';
-import { startEmulator } from '../local-cloud/emulator/index.ts';
-import { LARGE_AUDIT_ID, largeAudit } from '../local-cloud/emulator/presets/large-audit.ts';
+import {
+  LARGE_AUDIT_ID,
+  largeAudit,
+  startEmulator,
+  VirtualClock,
+} from '@device-defender-remediation/local-cloud';
 
 export interface FindingsPagesResult {
   readonly pages: number;

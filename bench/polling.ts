@@ -5,10 +5,10 @@
  * follow from its shape: one describe, 3 state transitions and 9 history events per poll.
  */
 import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
+import { startLocalStack } from '@device-defender-remediation/local-cloud';
 import type { Audit } from '#domain/audit';
 import { planRemediation } from '#domain/plan';
 import type { Policy } from '#domain/policy';
-import { startLocalStack } from '../local-cloud/stack.ts';
 
 export interface PollingRow {
   readonly taskSeconds: number;

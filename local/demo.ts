@@ -11,10 +11,16 @@ import {
   StartOnDemandAuditTaskCommand,
   type TaskStatisticsForAuditCheck,
 } from '@aws-sdk/client-iot';
+import {
+  type AuditNotification,
+  type ExecutionOutcome,
+  type FleetSummary,
+  type LocalExecution,
+  type LocalStack,
+  plannerResult,
+  startLocalStack,
+} from '@device-defender-remediation/local-cloud';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
-import type { AuditNotification, FleetSummary } from '../local-cloud/emulator/index.ts';
-import { type LocalStack, plannerResult, startLocalStack } from '../local-cloud/stack.ts';
-import type { ExecutionOutcome, LocalExecution } from '../local-cloud/stepfunctions/index.ts';
 
 export interface DemoOptions {
   readonly preset: string;

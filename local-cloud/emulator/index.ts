@@ -15,6 +15,7 @@ import { DeviceDefenderService } from './service.ts';
 export type { AuditFixture, CheckFixture, FindingFixture } from './audits/audit.ts';
 export type { CheckFindings, DeclaredFailure, StoredFinding } from './audits/findings.ts';
 export type { ActionFailureInjection, ThrottlingInjection } from './faults.ts';
+export { deviceCertificateFinding } from './fixtures.ts';
 export type * from './fleet/fleet.ts';
 export { BLANK_POLICY } from './fleet/fleet-effects.ts';
 export type {

@@ -24,13 +24,12 @@ import {
   type UpdateAccountAuditConfigurationRequest,
   UpdateScheduledAuditCommand,
 } from '@aws-sdk/client-iot';
+import { AuditConfiguration, ServiceError } from '@device-defender-remediation/local-cloud';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomResourceResponse } from '#domain/audit-configuration';
 import { CHECK_NAMES } from '#domain/catalogue';
 import { handler, RESPONSE_MARGIN_MS } from '../../functions/audit-configuration/index.ts';
-import { AuditConfiguration } from '../../local-cloud/emulator/audits/audit-configuration.ts';
-import { ServiceError } from '../../local-cloud/emulator/errors.ts';
 import { ACCOUNT, lambdaContext } from './support.ts';
 
 const REGION = 'us-east-1';

@@ -1,5 +1,12 @@
 // The functions' configuration: each function reads its declared environment once, when its module
 // loads, and a missing or malformed variable fails that load with a ConfigError naming the variable.
+
+import {
+  DeployedTemplate,
+  functionEnvironments,
+  parseTemplate,
+  readTemplateText,
+} from '@device-defender-remediation/local-cloud';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -8,8 +15,6 @@ import {
   OBSERVABILITY_ENVIRONMENT,
   readConfig,
 } from '#aws/config';
-import { functionEnvironments } from '../../local-cloud/wiring/lambda.ts';
-import { DeployedTemplate, parseTemplate, readTemplateText } from '../../local-cloud/wiring/template.ts';
 import { coldStart, STATE_MACHINE_ARN, SWITCH_PARAMETER } from './support.ts';
 
 const FUNCTIONS = Object.keys(FUNCTION_ENVIRONMENTS) as (keyof typeof FUNCTION_ENVIRONMENTS)[];

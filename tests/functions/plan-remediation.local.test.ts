@@ -1,13 +1,13 @@
 // The planner handler, unchanged, with its real SFN client against the local Step Functions endpoint.
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
 import {
   type LocalSfnEndpoint,
   LocalStepFunctions,
   startLocalSfnEndpoint,
-} from '../../local-cloud/stepfunctions/index.ts';
+  VirtualClock,
+} from '@device-defender-remediation/local-cloud';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditCompletedEvent,
   coldStart,

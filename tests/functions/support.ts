@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { lambdaContext as localLambdaContext } from '@device-defender-remediation/local-cloud';
 import type { Context } from 'aws-lambda';
-import { lambdaContext as localLambdaContext } from '../../local-cloud/wiring/lambda.ts';
 
 export const ACCOUNT = '123456789012';
 export const STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:remediation`;

@@ -1,7 +1,8 @@
 // Injected mitigation action failures: reported per finding, the execution fails with TaskFailed,
 // and every finding is accounted for.
+
+import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   auditIds,

@@ -1,6 +1,7 @@
 // 15 audits completing together against the 10-running-task limit: all 15 remediated.
+
+import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   auditIds,

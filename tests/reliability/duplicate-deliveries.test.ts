@@ -1,6 +1,7 @@
 // 50 identical deliveries of one audit notification at once: one execution, one mitigation task.
+
+import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   deliver,

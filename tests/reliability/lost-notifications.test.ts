@@ -1,6 +1,7 @@
 // 20 % of audit notifications lost: the sweep remediates every one of them.
+
+import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   auditIds,
   deliver,

@@ -1,6 +1,7 @@
 // Pausing the switch while executions wait for capacity: none of them starts a task.
+
+import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   announced,
   auditIds,

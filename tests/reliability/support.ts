@@ -6,18 +6,21 @@
  * Each scenario file starts its own local stack: the handlers' SDK clients keep their first endpoint.
  */
 import type { TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
-import { expect } from 'vitest';
-import type { RemediationReport } from '#domain/remediation-report';
-import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
-import type { SweepResult } from '../../functions/sweep-audits/index.ts';
-import type { AuditFixture, AuditNotification, FindingFixture } from '../../local-cloud/emulator/index.ts';
 import {
+  type AuditFixture,
+  type AuditNotification,
+  type ExecutionOutcome,
+  type FindingFixture,
+  type LocalExecution,
   type LocalStack,
   type LocalStackOptions,
   plannerResult,
   startLocalStack,
-} from '../../local-cloud/stack.ts';
-import type { ExecutionOutcome, LocalExecution } from '../../local-cloud/stepfunctions/index.ts';
+} from '@device-defender-remediation/local-cloud';
+import { expect } from 'vitest';
+import type { RemediationReport } from '#domain/remediation-report';
+import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
+import type { SweepResult } from '../../functions/sweep-audits/index.ts';
 
 export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
 export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';

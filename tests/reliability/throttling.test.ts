@@ -1,6 +1,7 @@
 // 30 % of IoT calls throttled: every audit is still remediated, and no task is started twice.
+
+import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import {
   auditIds,
   deliver,

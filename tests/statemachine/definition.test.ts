@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { substitute } from '@device-defender-remediation/local-cloud';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { substitute } from '../../local-cloud/stepfunctions/definition.ts';
 import { MAX_POLL_WAIT_SECONDS, pollTimes, pollWaitSchedule } from '../../statemachine/polling.ts';
 import { localSubstitutions, REMEDIATION_ASL } from '../../statemachine/substitutions.ts';
 

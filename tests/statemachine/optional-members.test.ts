@@ -5,16 +5,14 @@
  * out or the report function answers without its members.
  */
 import { readFileSync } from 'node:fs';
+import { IOT_MODEL_URL, substitute } from '@device-defender-remediation/local-cloud';
 import { describe, expect, it } from 'vitest';
-import { substitute } from '../../local-cloud/stepfunctions/definition.ts';
 import { localSubstitutions, REMEDIATION_ASL } from '../../statemachine/substitutions.ts';
 import { type Definition, type SmithyModel, unguardedOptionalReads } from './optional-members.ts';
 import { PLAN, planAudit, REVOKED, remediationHarness, SHARED } from './support.ts';
 
 type State = Record<string, unknown> & { Type: string };
-const model = JSON.parse(
-  readFileSync(new URL('../../local-cloud/model/iot-model-subset.json', import.meta.url), 'utf8'),
-) as SmithyModel;
+const model = JSON.parse(readFileSync(IOT_MODEL_URL, 'utf8')) as SmithyModel;
 
 function definition(): Definition & { States: Record<string, State> } {
   return JSON.parse(substitute(readFileSync(REMEDIATION_ASL, 'utf8'), { ...localSubstitutions }));

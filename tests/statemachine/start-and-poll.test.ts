@@ -1,6 +1,6 @@
+import type { CheckFindings, StoredFinding } from '@device-defender-remediation/local-cloud';
 import { describe, expect, it } from 'vitest';
 import type { RemediationPlan } from '#domain/plan';
-import type { CheckFindings, StoredFinding } from '../../local-cloud/emulator/index.ts';
 import { pollTimes } from '../../statemachine/polling.ts';
 import { ACCESS_DENIED } from './fault-proxy.ts';
 import {

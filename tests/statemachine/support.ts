@@ -5,18 +5,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { IoTClient, type MitigationActionParams } from '@aws-sdk/client-iot';
+import {
+  type AuditFixture,
+  deviceCertificateFinding,
+  type FindingFixture,
+  type LambdaHandler,
+  LocalStepFunctions,
+  startEmulator,
+  VirtualClock,
+} from '@device-defender-remediation/local-cloud';
 import { afterEach } from 'vitest';
 import type { RemediationPlan } from '#domain/plan';
 import type { RemediationReport } from '#domain/remediation-report';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import { type AuditFixture, type FindingFixture, startEmulator } from '../../local-cloud/emulator/index.ts';
-import { type LambdaHandler, LocalStepFunctions } from '../../local-cloud/stepfunctions/index.ts';
 import {
   localSubstitutions,
   REMEDIATION_ASL,
   type RemediationSubstitutions,
 } from '../../statemachine/substitutions.ts';
-import { deviceCertFinding } from '../emulator/support.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 
 // Powertools reads these when the handler module loads: no metric blobs or logs in the test output.
@@ -57,8 +62,8 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((close) => close()));
 });
 
-/** The emulator tests' device certificate finding (finding-N, certificate id N in hex). */
-export const deviceCertificate = deviceCertFinding;
+/** The emulator's device certificate finding (finding-N, certificate id N in hex). */
+export const deviceCertificate = deviceCertificateFinding;
 
 /** The fixture plan's audit: 3 shared certificates, 2 revoked ones (finding-1 ... finding-5). */
 export function planAudit(

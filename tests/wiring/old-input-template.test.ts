@@ -2,9 +2,9 @@
 // not the JSON object an event's detail must be, and the delivery fails; after the queue's
 // maxReceiveCount receives, SQS moves the notification to the dead-letter queue and no execution
 // starts (docs/aws-facts/eventbridge.md). Only the sweep still remediates the audit.
+
+import type { CfnTemplate, LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
-import type { CfnTemplate } from '../../local-cloud/wiring/template.ts';
 import { fixtureAudit, reliabilityStack, sweep } from '../reliability/support.ts';
 
 const AUDIT = 'wiring-old-input-template';

@@ -1,9 +1,9 @@
 // AuditCompletedRule with the old pattern `detail.taskStatus`: the Pipe now puts the notification in
 // `detail.notification`, so the event reaches the bus, no rule matches it, no function is invoked and
 // nothing starts; the queue counts the message as delivered (no dead letter to alarm on).
+
+import type { CfnTemplate, LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
-import type { CfnTemplate } from '../../local-cloud/wiring/template.ts';
 import { fixtureAudit, reliabilityStack } from '../reliability/support.ts';
 
 const AUDIT = 'wiring-old-rule-pattern';

@@ -3,9 +3,9 @@
 // `{"notification": <$.body>}` does not unwrap it, so `detail.notification` is the envelope: the event
 // reaches the bus, AuditCompletedRule (detail.notification.taskStatus) does not match, the planner is
 // never invoked and nothing starts. The Pipe itself succeeds: nothing reaches the dead-letter queue.
+
+import type { CfnTemplate, LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local-cloud/stack.ts';
-import type { CfnTemplate } from '../../local-cloud/wiring/template.ts';
 import { fixtureAudit, reliabilityStack } from '../reliability/support.ts';
 
 const AUDIT = 'wiring-raw-delivery-off';

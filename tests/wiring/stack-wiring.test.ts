@@ -3,9 +3,9 @@
 // at the bus; a failed execution reaches cleanup-execution through ExecutionEndedRule; the schedule
 // and a re-run request reach the sweep. One stack per file: the handlers' SDK clients keep their
 // first endpoint.
+
+import type { AuditNotification, LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditNotification } from '../../local-cloud/emulator/index.ts';
-import type { LocalStack } from '../../local-cloud/stack.ts';
 import { fixtureAudit, holdClock, reliabilityStack } from '../reliability/support.ts';
 
 let stack: LocalStack;
