@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
+    // The product's tests, and the local cloud's own (its package, local-cloud/).
+    include: ['tests/**/*.test.ts', 'local-cloud/tests/**/*.test.ts'],
     // The JSON results let .ci/run close with a plain "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest/results.json' },

@@ -9,7 +9,8 @@ import {
 } from '#domain/catalogue';
 
 // Reference section 4, transcribed independently of the catalogue: check -> [codes, types]. The
-// checks' severities are the emulator's (local-cloud/emulator/facts/audit-checks.ts, tests/emulator/facts.test.ts).
+// checks' severities are the emulator's (local-cloud/emulator/facts/audit-checks.ts,
+// local-cloud/tests/emulator/facts.test.ts); tests/contract/catalogue.test.ts compares the two tables.
 const S = 'PUBLISH_FINDING_TO_SNS';
 const UDC = 'UPDATE_DEVICE_CERTIFICATE';
 const UCA = 'UPDATE_CA_CERTIFICATE';

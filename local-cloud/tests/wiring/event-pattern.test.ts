@@ -4,10 +4,7 @@
 // - https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
 // - https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidEventPatternError,
-  matchesEventPattern as matches,
-} from '../../local-cloud/wiring/event-pattern.ts';
+import { InvalidEventPatternError, matchesEventPattern as matches } from '../../wiring/event-pattern.ts';
 
 // The EC2 event the pages use.
 const ec2 = {

@@ -5,7 +5,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import { demoFleet } from '../../local-cloud/emulator/presets/demo-fleet.ts';
+import { demoFleet } from '../../emulator/presets/demo-fleet.ts';
 import { allFindings, auditNow, emulatorForTest, mitigate, type TestEmulator } from './support.ts';
 
 async function demo(): Promise<TestEmulator> {

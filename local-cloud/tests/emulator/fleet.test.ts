@@ -10,7 +10,7 @@ import {
   UpdateAccountAuditConfigurationCommand,
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import { certificateIdOf, DEMO_CAS, demoFleet } from '../../local-cloud/emulator/presets/demo-fleet.ts';
+import { certificateIdOf, DEMO_CAS, demoFleet } from '../../emulator/presets/demo-fleet.ts';
 import {
   allFindings,
   auditNow,

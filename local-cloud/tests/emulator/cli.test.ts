@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import {
   DescribeAuditMitigationActionsTaskCommand,
   DescribeAuditTaskCommand,
@@ -11,6 +12,9 @@ import {
 } from '@aws-sdk/client-iot';
 import { afterEach, expect, it } from 'vitest';
 
+/** What `npm run emulator` runs. */
+const CLI = fileURLToPath(new URL('../../emulator/cli.ts', import.meta.url));
+
 let child: ChildProcess | undefined;
 afterEach(async () => {
   if (child && child.exitCode === null) {
@@ -20,13 +24,9 @@ afterEach(async () => {
 });
 
 async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: string[] }> {
-  child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local-cloud/emulator/cli.ts', '--port', '0', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line)?.[1];

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import { LocalStepFunctions } from '../../local-cloud/stepfunctions/index.ts';
+import { VirtualClock } from '../../clock.ts';
+import { LocalStepFunctions } from '../../stepfunctions/index.ts';
 
 const iot = mockClient(IoTClient);
 afterEach(() => iot.reset());

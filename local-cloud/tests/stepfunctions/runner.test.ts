@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import { LocalStepFunctions } from '../../local-cloud/stepfunctions/runner.ts';
+import { VirtualClock } from '../../clock.ts';
+import { LocalStepFunctions } from '../../stepfunctions/runner.ts';
 
 const START = Date.UTC(2026, 0, 1);
 

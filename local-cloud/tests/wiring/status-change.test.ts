@@ -1,11 +1,8 @@
 // The local engine's "Step Functions Execution Status Change" events, in the detail shape of
 // https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import {
-  type ExecutionStatusChangeEvent,
-  LocalStepFunctions,
-} from '../../local-cloud/stepfunctions/index.ts';
+import { VirtualClock } from '../../clock.ts';
+import { type ExecutionStatusChangeEvent, LocalStepFunctions } from '../../stepfunctions/index.ts';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sm';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { DescribeAuditMitigationActionsTaskCommand, ListMitigationActionsCommand } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import { loadModel, MODEL_PATH, type SmithyModel } from '../../local-cloud/emulator/model.ts';
+import { loadModel, MODEL_PATH, type SmithyModel } from '../../emulator/model.ts';
 import { createAction, emulatorForTest, rejectionOf, snsParams } from './support.ts';
 
 async function raw(endpoint: string, method: string, path: string, body?: unknown) {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { DescribeAuditMitigationActionsTaskCommand, ListAuditFindingsCommand } from '@aws-sdk/client-iot';
 import { afterAll, describe, expect, it } from 'vitest';
-import { presets } from '../../local-cloud/emulator/index.ts';
+import { presets } from '../../emulator/index.ts';
 import { allFindings, auditNow, emulatorForTest, type TestEmulator } from './support.ts';
 
 const AWS = onPath('aws');

@@ -7,12 +7,12 @@ import {
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
+import { VirtualClock } from '../../clock.ts';
 import {
   type LocalSfnEndpoint,
   LocalStepFunctions,
   startLocalSfnEndpoint,
-} from '../../local-cloud/stepfunctions/index.ts';
+} from '../../stepfunctions/index.ts';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';
 const START = Date.UTC(2026, 0, 1);

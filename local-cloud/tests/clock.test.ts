@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
+import { VirtualClock } from '../clock.ts';
 
 describe('VirtualClock as a scheduler', () => {
   it('jumps to each wake-up in order, and only when no work is pending', async () => {

@@ -11,14 +11,14 @@ import {
   StartOnDemandAuditTaskCommand,
 } from '@aws-sdk/client-iot';
 import { afterEach } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
+import { VirtualClock } from '../../clock.ts';
 import {
   type AuditFixture,
   type Emulator,
   type EmulatorOptions,
   type FindingFixture,
   startEmulator,
-} from '../../local-cloud/emulator/index.ts';
+} from '../../emulator/index.ts';
 
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/mitigation';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:findings';

@@ -1,11 +1,7 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import {
-  type LocalSsmEndpoint,
-  ParameterStore,
-  startLocalSsmEndpoint,
-} from '../../local-cloud/parameter-store.ts';
+import { VirtualClock } from '../clock.ts';
+import { type LocalSsmEndpoint, ParameterStore, startLocalSsmEndpoint } from '../parameter-store.ts';
 
 const clock = new VirtualClock(Date.UTC(2026, 10, 1), { autoAdvance: false });
 const store = new ParameterStore(clock);

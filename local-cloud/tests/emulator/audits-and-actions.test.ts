@@ -11,7 +11,7 @@ import {
   StartAuditMitigationActionsTaskCommand,
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import type { CheckFindings, StoredFinding } from '../../local-cloud/emulator/index.ts';
+import type { CheckFindings, StoredFinding } from '../../emulator/index.ts';
 import {
   createAction,
   deactivateParams,

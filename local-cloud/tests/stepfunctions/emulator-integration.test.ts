@@ -1,8 +1,8 @@
 import { CreateMitigationActionCommand, IoTClient } from '@aws-sdk/client-iot';
 import { afterEach, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import { type Emulator, startEmulator } from '../../local-cloud/emulator/index.ts';
-import { LocalStepFunctions } from '../../local-cloud/stepfunctions/index.ts';
+import { VirtualClock } from '../../clock.ts';
+import { type Emulator, startEmulator } from '../../emulator/index.ts';
+import { LocalStepFunctions } from '../../stepfunctions/index.ts';
 
 const CHECK = 'DEVICE_CERTIFICATE_SHARED_CHECK';
 const START = Date.UTC(2026, 0, 1);

@@ -1,7 +1,7 @@
 // EventBridge Pipes input transformation against AWS's examples:
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-input-transformation.html
 import { describe, expect, it } from 'vitest';
-import { jsonPath, transformInput } from '../../local-cloud/wiring/pipes-transform.ts';
+import { jsonPath, transformInput } from '../../wiring/pipes-transform.ts';
 
 const variables = {
   pipeArn: 'arn:aws:pipes:us-east-1:123456789012:pipe/example',

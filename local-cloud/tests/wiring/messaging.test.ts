@@ -2,13 +2,8 @@
 // - raw delivery: https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html
 // - redrive: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import {
-  type ConsumeResult,
-  LocalQueue,
-  LocalTopic,
-  type QueueSettings,
-} from '../../local-cloud/wiring/messaging.ts';
+import { VirtualClock } from '../../clock.ts';
+import { type ConsumeResult, LocalQueue, LocalTopic, type QueueSettings } from '../../wiring/messaging.ts';
 
 const ARN = 'arn:aws:sqs:us-east-1:123456789012:';
 const settings = (name: string, extra: Partial<QueueSettings> = {}): QueueSettings => ({

@@ -10,7 +10,7 @@ import {
   LARGE_AUDIT_ID,
   LARGE_FINDING_COUNT,
   largeAudit,
-} from '../../local-cloud/emulator/presets/large-audit.ts';
+} from '../../emulator/presets/large-audit.ts';
 import { emulatorForTest } from './support.ts';
 
 const CHECK = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import { type LambdaHandler, LocalStepFunctions } from '../../local-cloud/stepfunctions/index.ts';
+import { VirtualClock } from '../../clock.ts';
+import { type LambdaHandler, LocalStepFunctions } from '../../stepfunctions/index.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const REPORT_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:report-remediation';

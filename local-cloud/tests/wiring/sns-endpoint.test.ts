@@ -2,9 +2,9 @@
 // cleanup-execution publishes its notices with): Publish to a topic of the template, NotFound otherwise.
 import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local-cloud/clock.ts';
-import { LocalTopic } from '../../local-cloud/wiring/messaging.ts';
-import { type LocalSnsEndpoint, startLocalSnsEndpoint } from '../../local-cloud/wiring/sns-endpoint.ts';
+import { VirtualClock } from '../../clock.ts';
+import { LocalTopic } from '../../wiring/messaging.ts';
+import { type LocalSnsEndpoint, startLocalSnsEndpoint } from '../../wiring/sns-endpoint.ts';
 
 const clock = new VirtualClock(Date.UTC(2026, 0, 1), { autoAdvance: false });
 const topic = new LocalTopic(
