@@ -4,8 +4,8 @@
  * revoked). Only ACTIVE certificates are flagged.
  */
 import type { FindingFixture } from '../audits/audit.ts';
+import type { CheckContext, Evaluate } from './check-context.ts';
 import type { CaCertificate, DeviceCertificate } from './fleet.ts';
-import type { CheckContext, Evaluate } from './fleet-checks.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 /**

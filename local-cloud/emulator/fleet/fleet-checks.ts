@@ -7,17 +7,8 @@ import type { ResourceIdentifier } from '@aws-sdk/client-iot';
 import type { CheckFixture, FindingFixture } from '../audits/audit.ts';
 import { auditCheck } from '../facts/audit-checks.ts';
 import { certificateChecks } from './certificate-checks.ts';
-import type { Fleet, PolicyStatement } from './fleet.ts';
-
-export interface CheckContext {
-  readonly fleet: Fleet;
-  readonly nowMs: number;
-  readonly accountId: string;
-  /** The check's custom configuration from the account audit configuration. */
-  readonly configuration: Readonly<Record<string, string>>;
-}
-
-export type Evaluate = (context: CheckContext) => CheckFixture;
+import type { CheckContext, Evaluate } from './check-context.ts';
+import type { PolicyStatement } from './fleet.ts';
 
 const asList = (value: string | readonly string[]) => (typeof value === 'string' ? [value] : value);
 const DATA_PLANE_ACTION = /^(\*|iot:\*|iot:(Connect|Publish|Subscribe|Receive))$/i;
