@@ -78,7 +78,9 @@ export async function measureColdStart(runs = 15): Promise<ColdStartResult> {
   const invoke = (taskId: string) =>
     [
       `const { readFileSync } = await import('node:fs');`,
-      `const detail = { ...JSON.parse(readFileSync(new URL(${JSON.stringify(SAMPLE.href)}), 'utf8')), taskId: ${JSON.stringify(taskId)} };`,
+      // The notification in detail.notification, where the template's Pipe puts it.
+      `const notification = { ...JSON.parse(readFileSync(new URL(${JSON.stringify(SAMPLE.href)}), 'utf8')), taskId: ${JSON.stringify(taskId)} };`,
+      `const detail = { notification };`,
       `const { handler } = await import(${JSON.stringify(bundleUrl)});`,
       `const result = await handler({ source: 'custom.devicedefender', 'detail-type': 'Audit Completed', detail },`,
       `  { functionName: 'plan-remediation', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:plan-remediation', getRemainingTimeInMillis: () => 30000 });`,
