@@ -1,7 +1,7 @@
 /**
  * The audit-configuration custom resource's lifecycle, through the real handler: CloudFormation's
  * requests go in, the responses come back to a fake ResponseURL server on 127.0.0.1, and IoT is
- * aws-sdk-client-mock answering from the emulator's account state (local-cloud/emulator/audit-configuration.ts:
+ * aws-sdk-client-mock answering from the emulator's account state (the local cloud's AuditConfiguration:
  * checks used by a scheduled audit cannot be disabled, scheduled audits need enabled checks, names are
  * unique, five at most). IAM roles and SNS topics are a set of ARNs that exist, so "the audits work"
  * can be checked after every step: a role that exists, every check enabled, one scheduled audit that

@@ -2,8 +2,9 @@
  * The emulator's own facts about Device Defender's audit checks, transcribed from AWS's public
  * documentation and the IoT Smithy model, not from the product: each check's API name, severity,
  * reason codes (`reasonForNonComplianceCode`), the mitigation action types it accepts and the
- * resource type of its findings. tests/emulator/facts.test.ts holds the product's catalogue
- * (functions/domain/catalogue.ts) against this table, so a mistake on either side fails a test.
+ * resource type of its findings. The package exports this table (AUDIT_CHECKS, auditCheck), so the
+ * product's side can hold its own catalogue against it (tests/contract/catalogue.test.ts there) and a
+ * mistake on either side fails a test; tests/emulator/facts.test.ts holds it against the model.
  *
  * Sources:
  * - The checks, one page each (API name, "Severity", the reason codes under "Details"):
@@ -13,7 +14,7 @@
  *   checks support publishing the audit findings to Amazon SNS"):
  *   https://docs.aws.amazon.com/iot-device-defender/latest/devguide/dd-mitigation-actions.html
  *   The table leaves out DEVICE_CERTIFICATE_AGE_CHECK, so it gets PUBLISH_FINDING_TO_SNS only.
- * - The enums (MitigationActionType, AuditFindingSeverity, ResourceType): local-cloud/model/iot-model-subset.json.
+ * - The enums (MitigationActionType, AuditFindingSeverity, ResourceType): model/iot-model-subset.json.
  *   A finding's resource type follows from what its page says the check finds non-compliant (a device
  *   certificate, a CA certificate, an IoT policy, ...), in the model's ResourceType names; the role
  *   alias checks report the role alias (ResourceIdentifier `roleAliasArn`, "the ARN of the role alias
