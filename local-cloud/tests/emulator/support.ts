@@ -14,9 +14,9 @@ import { afterEach } from 'vitest';
 import { VirtualClock } from '../../clock.ts';
 import {
   type AuditFixture,
+  deviceCertificateFinding,
   type Emulator,
   type EmulatorOptions,
-  type FindingFixture,
   startEmulator,
 } from '../../emulator/index.ts';
 
@@ -47,16 +47,8 @@ export async function emulatorForTest(options: Partial<EmulatorOptions> = {}): P
   return { emulator, clock, iot };
 }
 
-export function deviceCertFinding(n: number, extra: Partial<FindingFixture> = {}): FindingFixture {
-  return {
-    findingId: `finding-${n}`,
-    nonCompliantResource: {
-      resourceType: 'DEVICE_CERTIFICATE',
-      resourceIdentifier: { deviceCertificateId: n.toString(16).padStart(64, '0') },
-    },
-    ...extra,
-  };
-}
+/** finding-N on device certificate N (the emulator's fixture builder, under the tests' short name). */
+export const deviceCertFinding = deviceCertificateFinding;
 
 /** An audit whose DEVICE_CERTIFICATE_SHARED_CHECK has `count` findings (finding-1 ... finding-N). */
 export function sharedCertAudit(
