@@ -82,7 +82,7 @@ export interface NothingToDo {
 
 export interface PlanOptions {
   /** An operator's re-run number (1, 2, ...): a new name, and enforcement regardless of the audit's age. */
-  readonly rerun?: number;
+  readonly rerun?: number | undefined;
   /** Prefix of the deployed mitigation action names (the stack name): `<prefix>-<policy name>`. */
   readonly actionNamePrefix?: string;
 }

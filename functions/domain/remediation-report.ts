@@ -109,7 +109,7 @@ export interface ReportMessage {
 }
 
 export interface ReportOptions {
-  readonly callBudgetPerCheck?: number;
+  readonly callBudgetPerCheck?: number | undefined;
   readonly sampleSize?: number;
   /** The summary's JSON is kept under this many characters by trimming samples (payloads cap at 256 KB). */
   readonly maxSummaryLength?: number;

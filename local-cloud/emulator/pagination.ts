@@ -14,8 +14,8 @@ import { type Operation, type ServiceModel, trait } from './model.ts';
 export const DEFAULT_PAGE_SIZE = 25;
 
 export interface PageRequest {
-  readonly maxResults?: number;
-  readonly nextToken?: string;
+  readonly maxResults?: number | undefined;
+  readonly nextToken?: string | undefined;
 }
 
 export function encodeToken(position: readonly number[]): string {
@@ -51,7 +51,7 @@ export function pageOf<T>(items: readonly T[], request: PageRequest): { page: T[
 interface Paging {
   readonly inputToken: string;
   readonly outputToken: string;
-  readonly pageSize?: string;
+  readonly pageSize?: string | undefined;
 }
 
 const MAC_BYTES = 16;

@@ -95,5 +95,5 @@ describe('injected action failures', () => {
   });
 });
 
-const byFinding = (a: { findingId?: string }, b: { findingId?: string }) =>
+const byFinding = (a: { findingId?: string | undefined }, b: { findingId?: string | undefined }) =>
   (a.findingId ?? '').localeCompare(b.findingId ?? '');

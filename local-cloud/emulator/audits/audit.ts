@@ -24,7 +24,7 @@ export interface AuditFixture {
   readonly taskId: string;
   readonly taskType?: AuditTaskType;
   readonly taskStatus?: AuditTaskStatus;
-  readonly scheduledAuditName?: string;
+  readonly scheduledAuditName?: string | undefined;
   /** Epoch ms; defaults to the clock's now when added. */
   readonly taskStartTime?: number;
   readonly checks: Readonly<Record<string, CheckFixture>>;

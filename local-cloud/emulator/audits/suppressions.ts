@@ -14,9 +14,9 @@ import { type CheckFindings, type StoredFinding, sameResource } from './findings
 export interface Suppression {
   readonly checkName: string;
   readonly resourceIdentifier: iot.ResourceIdentifier;
-  readonly expirationDate?: Date;
-  readonly suppressIndefinitely?: boolean;
-  readonly description?: string;
+  readonly expirationDate?: Date | undefined;
+  readonly suppressIndefinitely?: boolean | undefined;
+  readonly description?: string | undefined;
 }
 
 export class Suppressions {

@@ -61,8 +61,8 @@ export interface IotPolicy {
 
 export interface LoggingSettings {
   enabled: boolean;
-  logLevel?: string;
-  roleArn?: string;
+  logLevel?: string | undefined;
+  roleArn?: string | undefined;
 }
 
 /**
@@ -113,7 +113,11 @@ export class Fleet {
   #publishedCount = 0;
   #generated: GeneratedCertificates | undefined;
 
-  addThing(thing: { thingName: string; clientId?: string; certificateIds?: readonly string[] }): Thing {
+  addThing(thing: {
+    thingName: string;
+    clientId?: string | undefined;
+    certificateIds?: readonly string[];
+  }): Thing {
     const created: Thing = {
       thingName: thing.thingName,
       clientId: thing.clientId ?? thing.thingName,

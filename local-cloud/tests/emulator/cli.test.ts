@@ -30,7 +30,7 @@ async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: st
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line)?.[1];
-  expect(endpoint).toBeDefined();
+  if (endpoint === undefined) throw new Error(`no endpoint in ${JSON.stringify(line)}`);
   const output: string[] = [];
   lines.on('line', (next: string) => output.push(next));
   const iot = new IoTClient({
