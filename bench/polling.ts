@@ -87,7 +87,7 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
       const plan = planRemediation(
         audit,
         policy,
-        { value: 'enforce', lastModified: 0 },
+        { value: 'enforce', lastModified: 0, version: 1 },
         { actionNamePrefix: stack.deployed.stackName },
       );
       if (plan.kind !== 'plan') throw new Error(`no plan: ${plan.detail}`);

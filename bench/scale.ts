@@ -42,7 +42,7 @@ export function measurePlannerScale(sizes = [10, 10_000, 1_000_000], iterations 
         totalResourcesCount: findings,
       })),
     };
-    const runtimeSwitch = { value: 'enforce', lastModified: 0 };
+    const runtimeSwitch = { value: 'enforce', lastModified: 0, version: 1 };
     const plan = planRemediation(audit, uncapped, runtimeSwitch, {
       actionNamePrefix: 'device-defender-remediation',
     });

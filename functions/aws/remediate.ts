@@ -69,6 +69,7 @@ export async function readRuntimeSwitch(parameterName: string): Promise<RuntimeS
   return {
     value: Parameter?.Value ?? '',
     lastModified: Parameter?.LastModifiedDate?.getTime() ?? Number.NaN,
+    version: Parameter?.Version ?? 0,
   };
 }
 

@@ -40,7 +40,7 @@ export type CheckDecision =
 export interface ModeRecord {
   readonly effective: EffectiveMode;
   readonly policy: PolicyMode;
-  readonly switch: { readonly value: string; readonly lastModified: string };
+  readonly switch: { readonly value: string; readonly lastModified: string; readonly version: number };
   readonly reason: string;
 }
 
@@ -140,7 +140,11 @@ export function planRemediation(
     mode: {
       effective: mode.effective,
       policy: policyMode,
-      switch: { value: runtimeSwitch.value, lastModified: iso(runtimeSwitch.lastModified) },
+      switch: {
+        value: runtimeSwitch.value,
+        lastModified: iso(runtimeSwitch.lastModified),
+        version: runtimeSwitch.version,
+      },
       reason: mode.reason,
     },
     names: runNames(mode.effective, audit.auditTaskId, rerun),

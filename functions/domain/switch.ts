@@ -13,6 +13,11 @@ export interface RuntimeSwitch {
   readonly value: SwitchValue | (string & {});
   /** When the switch was last set (epoch milliseconds): the parameter's LastModifiedDate. */
   readonly lastModified: number;
+  /**
+   * The parameter's Version, which every change increments: the state machine starts a task only
+   * while the switch still has the version the plan saw, so a pause undone since still stops it.
+   */
+  readonly version: number;
 }
 
 export function isSwitchValue(value: unknown): value is SwitchValue {

@@ -71,7 +71,7 @@ for (const warning of audit.warnings) console.error(`warning: ${warning}`);
 const plan = planRemediation(
   audit.audit,
   policy.policy,
-  { value: args.switch, lastModified: switchSetAt },
+  { value: args.switch, lastModified: switchSetAt, version: 1 },
   {
     ...(rerun === undefined ? {} : { rerun }),
     ...(args['action-prefix'] ? { actionNamePrefix: args['action-prefix'] } : {}),

@@ -55,7 +55,7 @@ const policy = (overrides: Partial<Policy> = {}): Policy => ({
   ...overrides,
 });
 
-const enforce: RuntimeSwitch = { value: 'enforce', lastModified: SWITCH_SET };
+const enforce: RuntimeSwitch = { value: 'enforce', lastModified: SWITCH_SET, version: 3 };
 
 function asPlan(result: RemediationPlan | NothingToDo): RemediationPlan {
   if (result.kind !== 'plan') throw new Error(`expected a plan, got nothing to do: ${result.detail}`);
@@ -93,7 +93,7 @@ describe('planRemediation', () => {
     expect(plan.mode).toEqual({
       effective: 'enforce',
       policy: 'enforce',
-      switch: { value: 'enforce', lastModified: '2026-11-01T00:00:00.000Z' },
+      switch: { value: 'enforce', lastModified: '2026-11-01T00:00:00.000Z', version: 3 },
       reason: 'policy and switch say enforce',
     });
     expect(plan.summary).toEqual({
@@ -253,6 +253,7 @@ describe('planRemediation', () => {
         planRemediation(audit([check('DEVICE_CERTIFICATE_SHARED_CHECK')]), policy(), {
           value,
           lastModified: SWITCH_SET,
+          version: 4,
         }),
       ).toMatchObject({
         kind: 'nothing-to-do',
@@ -270,7 +271,9 @@ describe('planRemediation', () => {
       switch: { value: 'enforce' },
     });
     expect(policyDry.names.executionName).toBe('dry-4e2bcd1ccbc2a5dd15292a82ab80c380');
-    const switchDry = asPlan(planRemediation(a, policy(), { value: 'dry-run', lastModified: SWITCH_SET }));
+    const switchDry = asPlan(
+      planRemediation(a, policy(), { value: 'dry-run', lastModified: SWITCH_SET, version: 2 }),
+    );
     expect(switchDry.mode).toMatchObject({
       effective: 'dry-run',
       policy: 'enforce',
@@ -301,7 +304,9 @@ describe('planRemediation', () => {
   });
 
   it('renders an unusable time as it is rather than throwing', () => {
-    expect(decideMode('enforce', { value: 'enforce', lastModified: Number.NaN }, 0, false)).toMatchObject({
+    expect(
+      decideMode('enforce', { value: 'enforce', lastModified: Number.NaN, version: 1 }, 0, false),
+    ).toMatchObject({
       effective: 'dry-run',
       reason: expect.stringContaining('NaN'),
     });
@@ -336,6 +341,7 @@ const auditArb = fc.record({
 const switchArb = fc.record({
   value: fc.oneof(fc.constantFrom('dry-run', 'enforce', 'paused'), fc.string()),
   lastModified: fc.oneof(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.constant(Number.NaN)),
+  version: fc.integer({ min: 1, max: 1_000 }),
 });
 const policyArb = fc
   .record({
