@@ -70,6 +70,7 @@ export {
   AUDIT_NOTIFICATIONS_TOPIC,
   type LocalStack,
   type LocalStackOptions,
+  OPERATOR_ROLE_ARN,
   PARTITION,
   POLICY_PARAMETER,
   plannerResult,
@@ -98,6 +99,16 @@ export {
   startLocalSfnEndpoint,
 } from './stepfunctions/index.ts';
 // The template's wiring: SNS, SQS, Pipes, EventBridge buses, rules and schedules, Lambda functions.
+export { matchesEventPattern } from './wiring/event-pattern.ts';
+// Resource-based policies as AWS evaluates them (the bus's, the topics', the keys').
+export {
+  type Caller,
+  evaluatePolicy,
+  type PolicyDecision,
+  type PolicyRequest,
+  type PolicyStatement,
+  statementsOf,
+} from './wiring/iam-policy.ts';
 export {
   type BusEvent,
   type Invocation,

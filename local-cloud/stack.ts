@@ -25,6 +25,7 @@ import { ParameterStore, startLocalSsmEndpoint } from './parameter-store.ts';
 import { type LocalSfnEndpoint, LocalStepFunctions, startLocalSfnEndpoint } from './stepfunctions/index.ts';
 import {
   type BusEvent,
+  type Caller,
   deployIotResources,
   deploySsmParameters,
   type Invocation,
@@ -55,6 +56,13 @@ export const POLICY_PARAMETER = `/${STACK_NAME}/policy`;
 
 /** The logical ids the local stack's conveniences use; everything else is read from the template. */
 export const AUDIT_NOTIFICATIONS_TOPIC = 'AuditNotificationsTopic';
+
+/**
+ * The operator the local stack is deployed with: its OperatorPrincipalArns parameter is this role
+ * unless `parameters` say otherwise, and `putEvents` without a caller puts as this role (as
+ * `npm run rerun` would with an operator's credentials).
+ */
+export const OPERATOR_ROLE_ARN = `arn:${PARTITION}:iam::${ACCOUNT_ID}:role/remediation-operator`;
 
 export interface LocalStackOptions {
   /** An emulator preset to load: `demo` (a small fleet with every problem) or `large`. */
@@ -98,8 +106,12 @@ export interface LocalStack {
    * event bus -> rules -> functions, as the template wires them. Settles when all of it has happened.
    */
   publishAuditNotification(notification: unknown): Promise<PublishTrace>;
-  /** PutEvents on the stack's buses (`npm run rerun` puts an "Audit Remediation Requested" event). */
-  putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventResult[]>;
+  /**
+   * PutEvents on the stack's buses (`npm run rerun` puts an "Audit Remediation Requested" event), by
+   * `caller` (OPERATOR_ROLE_ARN when not given); each entry is authorised against its bus's policy and
+   * refused (AccessDeniedException) as AWS would.
+   */
+  putEvents(entries: readonly PutEventsEntry[], caller?: Caller): Promise<PutEventResult[]>;
   /** Fires a schedule of the template once (the only one when not named): its target gets its Input. */
   triggerSchedule(scheduleId?: string): Promise<Invocation>;
   /** Messages at rest in a queue of the template, e.g. a dead-letter queue. */
@@ -108,7 +120,15 @@ export interface LocalStack {
   busEvents(busName?: string): readonly BusEvent[];
   /** Messages published to a topic of the template (reports, cleanup notices...). */
   topicMessages(topicId: string): readonly PublishedMessage[];
+  /** Sets the switch quietly: without the "Parameter Store Change" event (see putParameter). */
   setSwitch(value: string): void;
+  /**
+   * PutParameter as Parameter Store does it: the value changes, and its "Parameter Store Change" event
+   * (operation Create or Update) reaches the default bus and its rules.
+   */
+  putParameter(name: string, value: string): Promise<PutEventResult>;
+  /** DeleteParameter, with its "Parameter Store Change" event (operation Delete). */
+  deleteParameter(name: string): Promise<PutEventResult>;
   /** Settles once background deliveries (status-change events -> cleanup) are done. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -131,6 +151,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: REGION,
     partition: PARTITION,
     parameters: {
+      ...(template.Parameters?.OperatorPrincipalArns === undefined
+        ? {}
+        : { OperatorPrincipalArns: OPERATOR_ROLE_ARN }),
       ...(options.switchValue === undefined ? {} : { SwitchDefault: options.switchValue }),
       ...(options.policy === undefined ? {} : { PolicyParameterName: policyParameter }),
       ...options.parameters,
@@ -238,13 +261,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     invocations: cloud.invocations,
     publishAuditNotification: (notification) =>
       cloud.publish(AUDIT_NOTIFICATIONS_TOPIC, JSON.stringify(notification)),
-    putEvents: (entries) => cloud.putEvents(entries),
+    putEvents: (entries, caller) => cloud.putEvents(entries, caller ?? { principalArn: OPERATOR_ROLE_ARN }),
     triggerSchedule: (scheduleId) => cloud.triggerSchedule(scheduleId),
     deadLetters: (queueId) => cloud.queueMessages(queueId),
     busEvents: (busName) =>
       cloud.busByNameOrArn(busName ?? (stackBus ? deployed.physicalName(stackBus) : 'default'))?.events ?? [],
     topicMessages: (topicId) => cloud.topicMessages(topicId),
     setSwitch: (value) => parameters.set(switchParameterName, value),
+    putParameter: (name, value) => {
+      const operation = parameters.values.has(name) ? 'Update' : 'Create';
+      parameters.set(name, value);
+      return cloud.announceParameterChange(name, operation);
+    },
+    deleteParameter: (name) => {
+      parameters.values.delete(name);
+      return cloud.announceParameterChange(name, 'Delete');
+    },
     idle: () => cloud.idle(),
     close: async () => {
       await cloud.close();

@@ -10,6 +10,7 @@
  *   cloud.attachFunctions(await loadFunctions(deployed, rootDir, functionEnvironments(deployed)));
  *   const trace = await cloud.publish('AuditNotificationsTopic', JSON.stringify(notification));
  */
+import { randomUUID } from 'node:crypto';
 import type { CreateMitigationActionRequest } from '@aws-sdk/client-iot';
 import type { VirtualClock } from '../clock.ts';
 import type { DeviceDefenderService } from '../emulator/index.ts';
@@ -22,8 +23,10 @@ import {
   type PutEventResult,
   type PutEventsEntry,
   type RuleTarget,
+  targetInputText,
 } from './event-bus.ts';
 import { parseEventPattern } from './event-pattern.ts';
+import { type Caller, evaluatePolicy, type PolicyStatement, statementsOf } from './iam-policy.ts';
 import { type Invocation, invokeAsync, type LocalFunction } from './lambda.ts';
 import {
   LocalQueue,
@@ -36,6 +39,7 @@ import { LocalPipe } from './pipe.ts';
 import type { DeployedTemplate } from './template.ts';
 
 export type { BusEvent, PutEventResult, PutEventsEntry } from './event-bus.ts';
+export type { Caller } from './iam-policy.ts';
 export type { Invocation, LocalFunction } from './lambda.ts';
 export type { PublishedMessage, QueueDelivery, SqsMessage } from './messaging.ts';
 
@@ -65,6 +69,12 @@ export class LocalCloud {
   readonly invocations: Invocation[] = [];
   /** Errors of deliveries nobody awaited (status-change events), so they are not lost. */
   readonly backgroundErrors: unknown[] = [];
+  /** Rule deliveries that went to the target's dead-letter queue, and why. */
+  readonly deadLetteredDeliveries: {
+    readonly rule: string;
+    readonly target: string;
+    readonly reason: string;
+  }[] = [];
   #functions = new Map<string, LocalFunction>();
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -75,8 +85,8 @@ export class LocalCloud {
   ) {
     const { accountId, region, partition } = deployed.target;
     const where = { account: accountId, region, now: () => clock.now() };
-    const deliver = (target: RuleTarget, rule: LocalRule, input: unknown) =>
-      this.#deliverToTarget(target, rule, input);
+    const deliver = (target: RuleTarget, rule: LocalRule, event: BusEvent) =>
+      this.#deliverToTarget(target, rule, event);
     this.buses.set(
       'default',
       new LocalEventBus(
@@ -89,8 +99,11 @@ export class LocalCloud {
     );
     for (const id of deployed.resourceIds('AWS::Events::EventBus')) {
       const name = deployed.physicalName(id);
-      this.buses.set(name, new LocalEventBus(name, String(deployed.getAtt(id, 'Arn')), id, where, deliver));
+      const bus = new LocalEventBus(name, String(deployed.getAtt(id, 'Arn')), id, where, deliver);
+      bus.policy.push(...statementsOf(deployed.property(id, 'Policy')));
+      this.buses.set(name, bus);
     }
+    for (const id of deployed.resourceIds('AWS::Events::EventBusPolicy')) this.#addBusPolicy(id);
     for (const id of deployed.resourceIds('AWS::SQS::Queue')) this.#addQueue(id);
     for (const id of deployed.resourceIds('AWS::SNS::Topic'))
       this.topics.set(
@@ -149,8 +162,11 @@ export class LocalCloud {
     };
   }
 
-  /** PutEvents: each entry to its bus (by name or ARN; the default bus without one). */
-  async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventResult[]> {
+  /**
+   * PutEvents by `caller`: each entry to its bus (by name or ARN; the default bus without one), each
+   * authorised against its bus's resource-based policy.
+   */
+  async putEvents(entries: readonly PutEventsEntry[], caller: Caller): Promise<PutEventResult[]> {
     return Promise.all(
       entries.map((entry) => {
         const bus = this.busByNameOrArn(entry.EventBusName);
@@ -161,9 +177,36 @@ export class LocalCloud {
             matchedRules: [],
             invocations: [],
           };
-        return bus.put(entry);
+        return bus.put(entry, caller);
       }),
     );
+  }
+
+  /**
+   * Parameter Store's own event for a change of a parameter, routed to the default bus as Systems
+   * Manager sends it: source aws.ssm, detail-type "Parameter Store Change", the parameter's ARN in
+   * resources, detail { operation, name, type } (the sample events of
+   * https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-cwe.html and
+   * docs/aws-facts/eventbridge.md; `name` as the parameter is named, leading slash included).
+   */
+  async announceParameterChange(
+    name: string,
+    operation: 'Create' | 'Update' | 'Delete',
+    type = 'String',
+  ): Promise<PutEventResult> {
+    const { accountId, region, partition } = this.deployed.target;
+    const event: BusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Parameter Store Change',
+      source: 'aws.ssm',
+      account: accountId,
+      time: new Date(Math.floor(this.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      region,
+      resources: [`arn:${partition}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, '')}`],
+      detail: { operation, name, type },
+    };
+    return this.buses.get('default')!.route(event);
   }
 
   /** Fires a schedule once, as EventBridge Scheduler would at its next time: its target gets its Input. */
@@ -245,23 +288,89 @@ export class LocalCloud {
   async #deliverToTarget(
     target: RuleTarget,
     rule: LocalRule,
-    input: unknown,
+    event: BusEvent,
   ): Promise<Invocation | undefined> {
+    const text = targetInputText(target, rule, event, new Date(this.clock.now()).toISOString());
     const fn = this.functionByArn(target.arn);
-    if (fn !== undefined) return this.#invoke(fn, input, rule.logicalId);
+    if (fn !== undefined) return this.#invoke(fn, JSON.parse(text) as unknown, rule.logicalId);
     const queue = this.queueByArn(target.arn);
     if (queue !== undefined) {
-      await queue.send(JSON.stringify(input));
+      await queue.send(text);
       return undefined;
     }
-    // A target that cannot be reached: the event goes to the target's dead-letter queue, if any.
+    const topic = this.topicByArn(target.arn);
+    let why = 'is not emulated';
+    if (topic !== undefined) {
+      const refusal = this.#topicRefuses(topic.logicalId, rule);
+      if (refusal === undefined) {
+        await topic.publish(text);
+        return undefined;
+      }
+      why = `cannot be published to: ${refusal}`;
+    }
+    // A target that cannot be reached: the event goes to the target's dead-letter queue, if any
+    // (after the target's retries, which a refusal does not outlast).
     const deadLetter = target.deadLetterArn === undefined ? undefined : this.queueByArn(target.deadLetterArn);
     if (deadLetter === undefined)
       throw new Error(
-        `${rule.logicalId}: target ${target.id} (${target.arn}) is not emulated and has no dead-letter queue`,
+        `${rule.logicalId}: target ${target.id} (${target.arn}) ${why} and has no dead-letter queue`,
       );
-    await deadLetter.send(JSON.stringify(input));
+    this.deadLetteredDeliveries.push({ rule: rule.logicalId, target: target.id, reason: why });
+    await deadLetter.send(JSON.stringify(event));
     return undefined;
+  }
+
+  /**
+   * Why EventBridge may not publish a rule's event to a topic of the template, or undefined when it
+   * may. EventBridge publishes as the service principal events.amazonaws.com with aws:SourceArn the
+   * rule's ARN (https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html),
+   * so the topic policy must allow it
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions),
+   * and a topic encrypted with a customer managed key needs that key's policy to let it generate a
+   * data key (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification). A
+   * service principal has no IAM policy of its own: only an explicit Allow admits it.
+   */
+  #topicRefuses(topicId: string, rule: LocalRule): string | undefined {
+    const { deployed } = this;
+    const topicArn = String(deployed.ref(topicId));
+    const caller: Caller = { service: 'events.amazonaws.com' };
+    const context = { 'aws:SourceArn': rule.arn, 'aws:SourceAccount': deployed.target.accountId };
+    const topicStatements = deployed
+      .resourceIds('AWS::SNS::TopicPolicy')
+      .filter((id) => ((deployed.property(id, 'Topics') ?? []) as string[]).includes(topicArn))
+      .flatMap((id) => statementsOf(deployed.property(id, 'PolicyDocument')));
+    const publish = evaluatePolicy(topicStatements, {
+      caller,
+      action: 'sns:Publish',
+      resource: topicArn,
+      context,
+    });
+    if (publish.decision !== 'allow')
+      return `the topic policy of ${topicId} does not allow events.amazonaws.com sns:Publish for ${rule.arn} (${publish.decision}${publish.statement ? `: ${publish.statement}` : ''})`;
+    const keyId = deployed.property(topicId, 'KmsMasterKeyId');
+    if (keyId === undefined) return undefined;
+    const key = deployed.findResource('AWS::KMS::Key', String(keyId));
+    if (key === undefined)
+      return `${topicId} is encrypted with ${String(keyId)}, whose key policy the template does not hold`;
+    const keyArn = String(deployed.getAtt(key, 'Arn'));
+    const keyPolicy = statementsOf(deployed.property(key, 'KeyPolicy'));
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      const use = evaluatePolicy(keyPolicy, { caller, action, resource: keyArn, context });
+      if (use.decision !== 'allow')
+        return `the key policy of ${key} does not allow events.amazonaws.com ${action} for ${rule.arn} (${use.decision}${use.statement ? `: ${use.statement}` : ''})`;
+    }
+    return undefined;
+  }
+
+  #addBusPolicy(id: string): void {
+    const { deployed } = this;
+    const busName = deployed.property(id, 'EventBusName') as string | undefined;
+    const bus = this.busByNameOrArn(busName);
+    if (bus === undefined) throw new Error(`${id}: event bus ${busName} is not a bus of the template`);
+    const statement = deployed.property(id, 'Statement') as PolicyStatement | undefined;
+    if (statement === undefined)
+      throw new Error(`${id}: only the Statement form of AWS::Events::EventBusPolicy is emulated`);
+    bus.policy.push({ ...statement, Sid: String(deployed.property(id, 'StatementId')) });
   }
 
   #addQueue(id: string): void {
@@ -320,13 +429,23 @@ export class LocalCloud {
     const bus = this.busByNameOrArn(busName);
     if (bus === undefined) throw new Error(`${id}: event bus ${busName} is not a bus of the template`);
     const targets = ((deployed.property(id, 'Targets') ?? []) as Record<string, unknown>[]).map((t) => {
-      if (t.InputTransformer !== undefined) throw new Error(`${id}: target InputTransformer is not emulated`);
       const deadLetter = isObject(t.DeadLetterConfig) ? t.DeadLetterConfig.Arn : undefined;
+      const transformer = isObject(t.InputTransformer) ? t.InputTransformer : undefined;
+      if (transformer !== undefined && typeof transformer.InputTemplate !== 'string')
+        throw new Error(`${id}: an InputTransformer needs an InputTemplate to be emulated`);
       return {
         id: String(t.Id),
         arn: String(t.Arn),
         ...(t.Input === undefined ? {} : { input: String(t.Input) }),
         ...(t.InputPath === undefined ? {} : { inputPath: String(t.InputPath) }),
+        ...(transformer === undefined
+          ? {}
+          : {
+              inputTransformer: {
+                inputPathsMap: (transformer.InputPathsMap ?? {}) as Record<string, string>,
+                inputTemplate: transformer.InputTemplate as string,
+              },
+            }),
         ...(deadLetter === undefined ? {} : { deadLetterArn: String(deadLetter) }),
       };
     });
@@ -361,6 +480,8 @@ export class LocalCloud {
       logicalId: id,
       name: deployed.physicalName(id),
       arn: String(deployed.getAtt(id, 'Arn')),
+      // The pipe puts events as its execution role (the bus policy sees that role's ARN).
+      roleArn: String(deployed.property(id, 'RoleArn')),
       source: source.settings,
       target,
       ...(targetParameters.InputTemplate === undefined

@@ -19,6 +19,8 @@ export interface PipeSettings {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
+  /** The pipe's execution role: it puts events on the bus as this principal. */
+  readonly roleArn: string;
   readonly source: QueueSettings;
   readonly target: LocalEventBus;
   readonly inputTemplate?: string;
@@ -53,12 +55,15 @@ export class LocalPipe {
       targetArn: settings.target.arn,
       ingestionTime: new Date(settings.now()).toISOString(),
     });
-    const result = await settings.target.put({
-      Source: settings.eventSource,
-      DetailType: settings.detailType,
-      Detail: detail,
-      ...(settings.resources ? { Resources: settings.resources } : {}),
-    });
+    const result = await settings.target.put(
+      {
+        Source: settings.eventSource,
+        DetailType: settings.detailType,
+        Detail: detail,
+        ...(settings.resources ? { Resources: settings.resources } : {}),
+      },
+      { principalArn: settings.roleArn },
+    );
     this.results.set(message.messageId, result);
     if (result.errorCode !== undefined)
       return {
