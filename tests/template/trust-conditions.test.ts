@@ -243,6 +243,28 @@ function documentedSourceArn(grant: Grant): string[] {
       const rules = resourcesOfType('AWS::Events::Rule');
       const targets = (r: (typeof rules)[number][1]) =>
         (r.Properties?.Targets ?? []) as { Arn: Json; DeadLetterConfig?: { Arn: Json } }[];
+      const targeting = (ids: Set<string>) =>
+        rules.filter(([, r]) => targets(r).some((t) => [...mentions(t.Arn)].some((id) => ids.has(id))));
+      if (type === 'AWS::SNS::TopicPolicy') {
+        // A rule publishing to a topic: the rule's ARN (the topic policy can !GetAtt it).
+        const publishing = targeting(mentions(resource.Properties?.Topics)).map(([id]) => id);
+        return publishing.length > 0 ? exact(listOf(publishing, 'Arn')) : [];
+      }
+      if (type === 'AWS::KMS::Key') {
+        // A rule publishing to a topic this key encrypts: the rule's ARN, from its fixed Name (the
+        // rule's target refers to the key, so the key cannot !GetAtt the rule). Default bus only.
+        const topics = new Set(
+          resourcesOfType('AWS::SNS::Topic')
+            .filter(([, t]) => mentions(t.Properties?.KmsMasterKeyId).has(grant.where))
+            .map(([id]) => id),
+        );
+        const publishing = targeting(topics);
+        if (publishing.length !== 1) return [];
+        const [[, rule]] = publishing as [(typeof rules)[number]];
+        const name = fixedName(rule.Properties?.Name);
+        if (name === undefined || rule.Properties?.EventBusName !== undefined) return [];
+        return exact(arn('events', `rule/${name}`));
+      }
       if (type === 'AWS::SQS::QueuePolicy') {
         const queues = mentions(resource.Properties?.Queues);
         const using = rules
