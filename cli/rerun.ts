@@ -1,11 +1,15 @@
 /**
- * `npm run rerun -- --audit-task-id ID [--rerun N] [--event-bus NAME] [--region R]`
+ * `npm run rerun -- --audit-task-id ID [--rerun N] [--force] [--event-bus NAME] [--region R]`
  * Asks the deployed stack to remediate one audit again, under the name `<mode>-<auditTaskId>-r<N>`:
  * puts an "Audit Remediation Requested" event on the stack's bus with your AWS credentials. The sweep
- * function plans it with the policy and switch in force now. Use a new N for each re-run of an audit.
+ * function plans it with the policy and switch in force now. Re-run numbers go up one at a time (1, 2,
+ * 3...), at most 3 re-runs of an audit in 24 hours unless `--force` (the plan records it). The request
+ * names you by your STS identity (GetCallerIdentity's ARN) as `requestedBy`; the event itself carries no
+ * authenticated identity, so CloudTrail's record of your PutEvents call is the authoritative one.
  */
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AUDIT_EVENT_SOURCE } from '#domain/audit';
 import { formatIssue } from '#domain/json-schema';
 import { parseRerunRequest, RERUN_DETAIL_TYPE } from '#domain/sweep';
@@ -13,8 +17,14 @@ import { parseRerunRequest, RERUN_DETAIL_TYPE } from '#domain/sweep';
 export const DEFAULT_EVENT_BUS = 'device-defender-remediation';
 
 /** The event entry, checked with the same code the sweep function uses to read it. */
-export function rerunEntry(auditTaskId: string, rerun: number, eventBusName: string, requestedBy?: string) {
-  const detail = { auditTaskId, rerun, ...(requestedBy ? { requestedBy } : {}) };
+export function rerunEntry(
+  auditTaskId: string,
+  rerun: number,
+  eventBusName: string,
+  requestedBy?: string,
+  force = false,
+) {
+  const detail = { auditTaskId, rerun, ...(requestedBy ? { requestedBy } : {}), ...(force ? { force } : {}) };
   const request = parseRerunRequest({ source: AUDIT_EVENT_SOURCE, 'detail-type': RERUN_DETAIL_TYPE, detail });
   if (request.kind !== 'rerun')
     return { ok: false as const, errors: request.kind === 'invalid' ? request.issues.map(formatIssue) : [] };
@@ -25,6 +35,13 @@ export function rerunEntry(auditTaskId: string, rerun: number, eventBusName: str
     Detail: JSON.stringify(detail),
   };
   return { ok: true as const, entry };
+}
+
+/** Who the credentials are: GetCallerIdentity's ARN (it needs no permission). */
+export async function callerIdentity(client: STSClient): Promise<string> {
+  const { Arn } = await client.send(new GetCallerIdentityCommand({}));
+  if (!Arn) throw new Error('STS GetCallerIdentity answered no ARN');
+  return Arn;
 }
 
 export async function requestRerun(client: EventBridgeClient, entry: PutEventsRequestEntry): Promise<string> {
@@ -38,13 +55,20 @@ export async function requestRerun(client: EventBridgeClient, entry: PutEventsRe
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { 'audit-task-id'?: string; rerun: string; 'event-bus': string; region?: string };
+  let values: {
+    'audit-task-id'?: string;
+    rerun: string;
+    force: boolean;
+    'event-bus': string;
+    region?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         'audit-task-id': { type: 'string' },
         rerun: { type: 'string', default: '1' },
+        force: { type: 'boolean', default: false },
         'event-bus': { type: 'string', default: process.env.DDR_EVENT_BUS ?? DEFAULT_EVENT_BUS },
         region: { type: 'string' },
       },
@@ -54,23 +78,34 @@ async function main(argv: string[]): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  const built = rerunEntry(
-    values['audit-task-id'] ?? '',
-    Number(values.rerun),
-    values['event-bus'],
-    process.env.USER,
-  );
-  if (!built.ok) {
-    for (const error of built.errors)
+  const build = (requestedBy?: string) =>
+    rerunEntry(
+      values['audit-task-id'] ?? '',
+      Number(values.rerun),
+      values['event-bus'],
+      requestedBy,
+      values.force,
+    );
+  // The options first, so that a typo costs no AWS call.
+  const checked = build();
+  if (!checked.ok) {
+    for (const error of checked.errors)
       console.error(
         error.replace(/^detail\.auditTaskId/, '--audit-task-id').replace(/^detail\.rerun/, '--rerun'),
       );
     return 2;
   }
-  const client = new EventBridgeClient(values.region ? { region: values.region } : {});
+  const clientConfig = values.region ? { region: values.region } : {};
+  const requestedBy = await callerIdentity(new STSClient(clientConfig));
+  const built = build(requestedBy);
+  if (!built.ok) {
+    for (const error of built.errors) console.error(error);
+    return 2;
+  }
+  const client = new EventBridgeClient(clientConfig);
   const eventId = await requestRerun(client, built.entry);
   console.log(
-    `Re-run ${values.rerun} of audit ${values['audit-task-id']} requested on ${values['event-bus']} (event ${eventId}).`,
+    `Re-run ${values.rerun}${values.force ? ' (forced)' : ''} of audit ${values['audit-task-id']} requested by ${requestedBy} on ${values['event-bus']} (event ${eventId}).`,
   );
   return 0;
 }

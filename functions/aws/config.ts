@@ -132,7 +132,12 @@ const REMEDIATION = {
 
 /** Every function's variables, by its folder under functions/ (template.yaml sets exactly these). */
 export const FUNCTION_ENVIRONMENTS = {
-  'plan-remediation': REMEDIATION,
+  'plan-remediation': {
+    ...REMEDIATION,
+    // Where the planner reports an audit whose every check was held back by its cap (no execution
+    // starts, so the state machine cannot).
+    reportsTopicArn: arn('REPORTS_TOPIC_ARN', 'sns', undefined, 'the reports SNS topic'),
+  },
   'sweep-audits': {
     ...REMEDIATION,
     // ListAuditTasks refuses a start more than 90 days back

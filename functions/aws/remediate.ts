@@ -1,23 +1,50 @@
 /**
- * The one path from "a completed audit" to "a Step Functions execution", shared by the planner (audit
- * notifications) and the sweep (lost notifications, operator re-runs): load the policy, read the
- * runtime switch, plan, start. Idempotent by name: a second start of the same plan is a counted no-op.
+ * The one path from "an event names an audit" to "a Step Functions execution", shared by the planner
+ * (audit notifications) and the sweep (lost notifications, operator re-runs).
+ *
+ * An event only names the audit: anyone who may call PutEvents on the stack's bus can put one there,
+ * and it carries no authenticated identity (docs/aws-facts/planner-inputs.md). So the audit's status,
+ * start time and per-check counts are read from DescribeAuditTask in the function's own account and
+ * region, and the plan is made from that answer: a forged event cannot change a plan, and an audit that
+ * is not COMPLETED plans nothing (its notification, or the sweep, comes back once it is). Then: load
+ * the policy, read the runtime switch, plan; check each mitigation action the plan uses against
+ * DescribeMitigationAction (the policy cannot lie about an action's type); let the caller's last check
+ * speak (the sweep's re-run budget); measure the plan in bytes against Step Functions' input limit;
+ * start. Idempotent by name: a second start of the same plan is a counted no-op.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import {
+  DescribeAuditTaskCommand,
+  DescribeMitigationActionCommand,
+  IoTClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-iot';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Audit } from '#domain/audit';
-import { formatIssue } from '#domain/json-schema';
-import { planRemediation } from '#domain/plan';
-import { type PolicyParseResult, parsePolicy } from '#domain/policy';
+import { type Audit, auditDisagreements, auditFromDescribeAuditTask } from '#domain/audit';
+import { everyCheckHeldBack, type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
+import { formatIssue, type ValidationIssue } from '#domain/json-schema';
+import { type NothingToDo, planRemediation, type RemediationPlan } from '#domain/plan';
+import { type Policy, type PolicyParseResult, parsePolicy } from '#domain/policy';
+import { type DeployedAction, deployedActionIssues } from '#domain/policy-checks';
+import {
+  assertWithin,
+  EXECUTION_INPUT_LIMIT_BYTES,
+  jsonBytes,
+  MAX_AUDIT_ANSWER_BYTES,
+  TooLargeError,
+  utf8Bytes,
+} from '#domain/sizes';
 import type { RuntimeSwitch } from '#domain/switch';
 import defaultPolicyDocument from '../../config/default-policy.json' with { type: 'json' };
-import { awsClient, DEFAULT_RETRIES } from './clients.ts';
+import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from './clients.ts';
+import { countRejection } from './handler.ts';
 import { logger, metrics } from './observability.ts';
 
 export const sfn = awsClient(SFNClient, DEFAULT_RETRIES);
 export const ssm = awsClient(SSMClient, DEFAULT_RETRIES);
+export const iot = awsClient(IoTClient, IOT_RETRIES);
 
 /** A start whose startDate is older than this before our call was an earlier delivery's. */
 const CLOCK_SKEW_MS = 1_000;
@@ -32,8 +59,36 @@ export type RemediationOutcome =
       readonly mode: string;
     }
   | { readonly outcome: 'duplicate'; readonly executionName: string }
-  | { readonly outcome: 'nothing-to-do'; readonly reason: string; readonly detail: string }
-  | { readonly outcome: 'policy-invalid'; readonly errors: readonly string[] };
+  | {
+      readonly outcome: 'nothing-to-do';
+      readonly reason: string;
+      readonly detail: string;
+      /** The checks held back by their caps, when every check to mitigate was. */
+      readonly heldBack?: readonly HeldBackCheck[];
+    }
+  | { readonly outcome: 'policy-invalid'; readonly errors: readonly string[] }
+  /** DescribeAuditTask's answer cannot be planned (each error names its field). */
+  | { readonly outcome: 'audit-invalid'; readonly errors: readonly string[] }
+  /** DescribeAuditTask knows no such audit in this account and region. */
+  | { readonly outcome: 'audit-not-found'; readonly auditTaskId: string }
+  | TooLarge
+  | RerunRefused;
+
+/** Something measured in bytes was above its bound: nothing started. */
+export interface TooLarge {
+  readonly outcome: 'too-large';
+  readonly what: TooLargeError['what'];
+  readonly bytes: number;
+  readonly limit: number;
+  readonly error: string;
+}
+
+/** The re-run budget said no (functions/domain/rerun-budget.ts): nothing started. */
+export interface RerunRefused {
+  readonly outcome: 'rerun-refused';
+  readonly reason: string;
+  readonly detail: string;
+}
 
 /** What the remediation path is configured with: the planner's and the sweep's environment. */
 export interface RemediationConfig {
@@ -43,6 +98,30 @@ export interface RemediationConfig {
   readonly policyParameterName: string | undefined;
   /** The stack's mitigation actions are `<prefix>-<action>`; unset: the policy's names as they are. */
   readonly actionNamePrefix: string | undefined;
+}
+
+/** An operator's re-run: its number, whether it lifts the daily limit, who asked (unauthenticated). */
+export interface RerunRequest {
+  readonly number: number;
+  readonly force: boolean;
+  readonly requestedBy?: string | undefined;
+}
+
+/** What an event says: which audit, in which account (already checked to be ours), re-run or not. */
+export interface AuditRequest {
+  readonly auditTaskId: string;
+  readonly accountId?: string | undefined;
+  readonly rerun?: RerunRequest | undefined;
+  /** What the event claimed about the audit: never planned from, only compared with AWS's answer. */
+  readonly claimed?: Audit | undefined;
+}
+
+/** What a caller adds to the path. */
+export interface RemediationHooks {
+  /** The last word before StartExecution (the sweep's re-run budget): a refusal starts nothing. */
+  readonly beforeStart?: (plan: RemediationPlan, request: AuditRequest) => Promise<RerunRefused | undefined>;
+  /** Every check to mitigate was held back by its cap (the planner publishes a report). */
+  readonly everyCheckHeldBack?: (plan: NothingToDo, audit: Audit) => Promise<void>;
 }
 
 /** The policy: JSON from the SSM parameter when one is configured, else the bundled default. */
@@ -73,35 +152,90 @@ export async function readRuntimeSwitch(parameterName: string): Promise<RuntimeS
   };
 }
 
-export type Remediate = (audit: Audit, options?: { rerun?: number }) => Promise<RemediationOutcome>;
+/**
+ * The audit as AWS describes it, in this function's account and region: the only source a plan is
+ * made from. Its answer is bounded in bytes before it is parsed.
+ */
+export async function describeAudit(
+  auditTaskId: string,
+): Promise<{ readonly audit: Audit } | Exclude<RemediationOutcome, { audit: Audit }>> {
+  let response: object;
+  try {
+    const { $metadata: _, ...answer } = await iot.send(new DescribeAuditTaskCommand({ taskId: auditTaskId }));
+    response = answer;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) {
+      countRejection('DescribeAuditTask knows no such audit: nothing is started', { auditTaskId });
+      return { outcome: 'audit-not-found', auditTaskId };
+    }
+    throw error;
+  }
+  const bytes = jsonBytes(response);
+  if (bytes > MAX_AUDIT_ANSWER_BYTES)
+    return tooLarge(new TooLargeError('DescribeAuditTask answer', bytes, MAX_AUDIT_ANSWER_BYTES));
+  const parsed = auditFromDescribeAuditTask(auditTaskId, response);
+  if (!parsed.ok) {
+    const errors = parsed.issues.map(formatIssue);
+    countRejection('DescribeAuditTask answered an audit that cannot be planned: nothing is started', {
+      auditTaskId,
+      errors,
+    });
+    return { outcome: 'audit-invalid', errors };
+  }
+  for (const warning of parsed.warnings) logger.warn(warning, { auditTaskId });
+  return { audit: parsed.audit };
+}
 
-/** The remediation path of a function configured so. */
-export function remediation(config: RemediationConfig): Remediate {
-  return (audit, options = {}) => remediate(config, audit, options);
+export type Remediate = (request: AuditRequest) => Promise<RemediationOutcome>;
+
+/** The remediation path of a function configured so, with the caller's hooks. */
+export function remediation(config: RemediationConfig, hooks: RemediationHooks = {}): Remediate {
+  return (request) => remediate(config, hooks, request);
 }
 
 async function remediate(
   config: RemediationConfig,
-  audit: Audit,
-  options: { rerun?: number },
+  hooks: RemediationHooks,
+  request: AuditRequest,
 ): Promise<RemediationOutcome> {
+  const described = await describeAudit(request.auditTaskId);
+  if (!('audit' in described)) return described;
+  const audit: Audit =
+    request.accountId === undefined ? described.audit : { ...described.audit, accountId: request.accountId };
+  if (request.claimed) {
+    const differences = auditDisagreements(request.claimed, audit);
+    if (differences.length > 0) {
+      // A forged or replayed event, or a notification ahead of the answer: planned from AWS's answer.
+      metrics.addMetric('EventDisagreements', MetricUnit.Count, 1);
+      logger.warn('The event disagrees with DescribeAuditTask; the plan follows DescribeAuditTask', {
+        differences: differences.slice(0, 20),
+      });
+    }
+  }
+  if (audit.taskStatus !== 'COMPLETED') {
+    // Not an error: an early (or forged) event. The notification, or the sweep, comes back once it is.
+    metrics.addMetric('AuditsNotCompleted', MetricUnit.Count, 1);
+    const detail = `DescribeAuditTask says the audit is ${audit.taskStatus}; only completed audits are remediated`;
+    logger.info('Nothing to do: the audit has not completed', { taskStatus: audit.taskStatus });
+    return { outcome: 'nothing-to-do', reason: 'audit-not-completed', detail };
+  }
+
   const [policy, runtimeSwitch] = await Promise.all([
     loadPolicy(config.policyParameterName),
     readRuntimeSwitch(config.switchParameterName),
   ]);
-  if (!policy.ok) {
-    const errors = policy.issues.map(formatIssue);
-    logger.error('The remediation policy is invalid: nothing is started', { errors });
-    metrics.addMetric('PolicyInvalid', MetricUnit.Count, 1);
-    return { outcome: 'policy-invalid', errors };
-  }
+  if (!policy.ok) return policyInvalid(policy.issues);
 
   const { actionNamePrefix } = config;
+  const resolveName = (name: string) => (actionNamePrefix ? `${actionNamePrefix}-${name}` : name);
+  const { rerun } = request;
   const plan = planRemediation(audit, policy.policy, runtimeSwitch, {
-    ...options,
+    ...(rerun === undefined
+      ? {}
+      : { rerun: rerun.number, rerunForced: rerun.force, requestedBy: rerun.requestedBy }),
     ...(actionNamePrefix ? { actionNamePrefix } : {}),
   });
-  const heldBack = plan.decisions.filter((d) => d.outcome === 'hold-back');
+  const heldBack = heldBackChecks(plan.decisions);
   if (heldBack.length > 0) {
     metrics.addMetric('ChecksHeldBack', MetricUnit.Count, heldBack.length);
     logger.warn('Checks held back by their caps', {
@@ -111,18 +245,75 @@ async function remediate(
   if (plan.kind === 'nothing-to-do') {
     if (plan.reason === 'paused') metrics.addMetric('Paused', MetricUnit.Count, 1);
     logger.info('Nothing to do', { reason: plan.reason, detail: plan.detail });
-    return { outcome: 'nothing-to-do', reason: plan.reason, detail: plan.detail };
+    const allHeldBack = everyCheckHeldBack(plan);
+    if (allHeldBack) await hooks.everyCheckHeldBack?.(plan, audit);
+    return {
+      outcome: 'nothing-to-do',
+      reason: plan.reason,
+      detail: plan.detail,
+      ...(allHeldBack ? { heldBack } : {}),
+    };
   }
 
+  // The policy cannot lie: every action the plan uses exists, with the type the policy declares.
+  const actionIssues = await deployedActionTypes(policy.policy, plan, resolveName);
+  if (actionIssues.length > 0) return policyInvalid(actionIssues);
+
+  const refusal = await hooks.beforeStart?.(plan, request);
+  if (refusal) {
+    countRejection('The re-run was refused: nothing is started', {
+      reason: refusal.reason,
+      detail: refusal.detail,
+    });
+    return refusal;
+  }
+
+  const input = JSON.stringify(plan);
+  try {
+    assertWithin('execution input', utf8Bytes(input), EXECUTION_INPUT_LIMIT_BYTES);
+  } catch (error) {
+    if (error instanceof TooLargeError) return tooLarge(error);
+    throw error;
+  }
+  return start(config, plan, input);
+}
+
+/** The policy action names the plan's mitigated checks use, and DescribeMitigationAction's answer for each. */
+async function deployedActionTypes(
+  policy: Policy,
+  plan: RemediationPlan,
+  resolve: (name: string) => string,
+): Promise<ValidationIssue[]> {
+  const mitigated = new Set(Object.keys(plan.auditCheckToActionsMapping));
+  const used = [
+    ...new Set(policy.rules.filter((rule) => mitigated.has(rule.check)).flatMap((rule) => rule.actions)),
+  ];
+  const answers = await Promise.all(
+    used.map(async (name): Promise<[string, DeployedAction]> => {
+      try {
+        const { actionType } = await iot.send(
+          new DescribeMitigationActionCommand({ actionName: resolve(name) }),
+        );
+        return [name, { exists: true, type: actionType }];
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return [name, { exists: false }];
+        throw error;
+      }
+    }),
+  );
+  return deployedActionIssues(policy, used, new Map(answers), resolve);
+}
+
+async function start(
+  config: RemediationConfig,
+  plan: RemediationPlan,
+  input: string,
+): Promise<RemediationOutcome> {
   const executionName = plan.names.executionName;
   const callStartedAt = Date.now();
   try {
     const { executionArn, startDate } = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: config.stateMachineArn,
-        name: executionName,
-        input: JSON.stringify(plan),
-      }),
+      new StartExecutionCommand({ stateMachineArn: config.stateMachineArn, name: executionName, input }),
     );
     // Step Functions answers 200 with the original startDate to a same-name, same-input start while
     // the first execution runs: that is an earlier delivery of this audit, not a new execution.
@@ -133,12 +324,38 @@ async function remediate(
       executionArn,
       mode: plan.mode,
       summary: plan.summary,
+      ...(plan.rerun === undefined
+        ? {}
+        : { rerun: plan.rerun, requestedBy: plan.requestedBy, rerunForced: plan.rerunForced ?? false }),
     });
     return { outcome: 'started', executionName, executionArn: executionArn ?? '', mode: plan.mode.effective };
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists) return duplicate(executionName);
     throw error;
   }
+}
+
+function policyInvalid(issues: readonly ValidationIssue[]): RemediationOutcome {
+  const errors = issues.map(formatIssue);
+  logger.error('The remediation policy is invalid: nothing is started', { errors });
+  metrics.addMetric('PolicyInvalid', MetricUnit.Count, 1);
+  return { outcome: 'policy-invalid', errors };
+}
+
+/** Refuses what is too large, naming its size and the limit: nothing is started. */
+export function tooLarge(error: TooLargeError): TooLarge {
+  countRejection(`Refused: ${error.message}; nothing is started`, {
+    what: error.what,
+    bytes: error.bytes,
+    limit: error.limit,
+  });
+  return {
+    outcome: 'too-large',
+    what: error.what,
+    bytes: error.bytes,
+    limit: error.limit,
+    error: error.message,
+  };
 }
 
 function duplicate(executionName: string): RemediationOutcome {

@@ -1,7 +1,12 @@
 /**
  * "A completed audit", normalised from either of its two sources: the SNS audit notification
  * (bare, or as `detail.notification` of the stack's "Audit Completed" event) and
- * DescribeAuditTask's answer (used by the sweep). Parsing never throws: it returns issues with paths.
+ * DescribeAuditTask's answer. Parsing never throws: it returns issues with paths.
+ *
+ * Only DescribeAuditTask's answer is planned from. An event is put on the bus by whoever may call
+ * PutEvents and carries no authenticated identity, so it only names the audit (its id, and the
+ * account it claims); the planner and the sweep read status, start time and counts from AWS
+ * (functions/aws/remediate.ts). `auditDisagreements` says where an event's claims differ.
  */
 import { resolveCheckName } from './catalogue.ts';
 import { childPath, describeValue, type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
@@ -27,6 +32,12 @@ export type CheckRunStatus = (typeof CHECK_RUN_STATUSES)[number];
 
 /** Audit task ids (reference 2.3): no underscore, at most 40 characters. */
 export const AUDIT_TASK_ID_PATTERN = '^[a-zA-Z0-9-]{1,40}$';
+
+/**
+ * The most checks an audit answer may hold: Device Defender has 17 audit checks (catalogue.ts); the
+ * rest is room for checks AWS adds. An answer with more is refused, never planned.
+ */
+export const MAX_AUDIT_CHECKS = 100;
 
 export interface AuditCheckResult {
   /** The API name; legacy aliases are already normalised. */
@@ -305,6 +316,14 @@ export function auditFromDescribeAuditTask(auditTaskId: string, response: unknow
     scheduledAuditName?: string;
     auditDetails: Record<string, Omit<RawCheck, 'checkName'>>;
   };
+  const checkCount = Object.keys(r.auditDetails).length;
+  if (checkCount > MAX_AUDIT_CHECKS)
+    return {
+      ok: false,
+      issues: [
+        { path: 'auditDetails', message: `expected at most ${MAX_AUDIT_CHECKS} checks, got ${checkCount}` },
+      ],
+    };
   const warnings: string[] = [];
   const checks = normaliseChecks(
     Object.entries(r.auditDetails).map(([checkName, details]) => ({
@@ -328,6 +347,41 @@ export function auditFromDescribeAuditTask(auditTaskId: string, response: unknow
       checks,
     },
   };
+}
+
+/**
+ * Where an event's claims about an audit differ from what DescribeAuditTask answered: its status,
+ * start time and per-check counts. Nothing is planned from the claims; a difference is logged (a
+ * forged or replayed event, or a notification sent before the counts settled).
+ */
+export function auditDisagreements(claimed: Audit, described: Audit): string[] {
+  const differences: string[] = [];
+  const differ = (what: string, claim: unknown, answer: unknown) => {
+    if (claim !== answer)
+      differences.push(`${what}: the event says ${JSON.stringify(claim)}, AWS ${JSON.stringify(answer)}`);
+  };
+  differ('taskStatus', claimed.taskStatus, described.taskStatus);
+  differ('taskStartTime', claimed.taskStartTime, described.taskStartTime);
+  const answered = new Map(described.checks.map((check) => [check.checkName, check]));
+  for (const check of claimed.checks) {
+    const answer = answered.get(check.checkName);
+    if (!answer) {
+      differences.push(`${check.checkName}: in the event, not in AWS's answer`);
+      continue;
+    }
+    differ(`${check.checkName}.checkRunStatus`, check.checkRunStatus, answer.checkRunStatus);
+    differ(
+      `${check.checkName}.nonCompliantResourcesCount`,
+      check.nonCompliantResourcesCount,
+      answer.nonCompliantResourcesCount,
+    );
+    differ(`${check.checkName}.totalResourcesCount`, check.totalResourcesCount, answer.totalResourcesCount);
+  }
+  const claimedNames = new Set(claimed.checks.map((check) => check.checkName));
+  for (const check of described.checks)
+    if (!claimedNames.has(check.checkName))
+      differences.push(`${check.checkName}: in AWS's answer, not in the event`);
+  return differences;
 }
 
 /** API timestamps: a Date from the SDK, or epoch seconds (with a fraction) from raw JSON. */

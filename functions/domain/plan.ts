@@ -35,7 +35,15 @@ export type CheckDecision =
       readonly outcome: 'hold-back';
       readonly reason: HoldReason;
       readonly actions: readonly string[];
+      /** The cap the check is above. */
+      readonly cap: HeldBackBy;
     });
+
+/** The cap a held-back check is above, and its value. */
+export interface HeldBackBy {
+  readonly name: 'maxFindings' | 'maxPercent';
+  readonly value: number;
+}
 
 export interface ModeRecord {
   readonly effective: EffectiveMode;
@@ -57,6 +65,13 @@ export interface RemediationPlan {
   readonly mode: ModeRecord;
   readonly names: RunNames;
   readonly rerun?: number;
+  /**
+   * Who asked for the re-run, as the request says (npm run rerun: the caller's STS identity). An event
+   * carries no authenticated identity: CloudTrail's PutEvents entry is the authoritative record.
+   */
+  readonly requestedBy?: string;
+  /** The operator lifted the limit of re-runs a day (`--force`). */
+  readonly rerunForced?: true;
   readonly target: MitigationTarget;
   readonly auditCheckToActionsMapping: Readonly<Record<string, readonly string[]>>;
   readonly decisions: readonly CheckDecision[];
@@ -83,6 +98,10 @@ export interface NothingToDo {
 export interface PlanOptions {
   /** An operator's re-run number (1, 2, ...): a new name, and enforcement regardless of the audit's age. */
   readonly rerun?: number | undefined;
+  /** Who asked for the re-run (as the request says); written in the plan. */
+  readonly requestedBy?: string | undefined;
+  /** The re-run lifts the limit of re-runs a day; written in the plan as `rerunForced: true`. */
+  readonly rerunForced?: boolean | undefined;
   /** Prefix of the deployed mitigation action names (the stack name): `<prefix>-<policy name>`. */
   readonly actionNamePrefix?: string;
 }
@@ -149,6 +168,8 @@ export function planRemediation(
     },
     names: runNames(mode.effective, audit.auditTaskId, rerun),
     ...(rerun === undefined ? {} : { rerun }),
+    ...(rerun === undefined || options.requestedBy === undefined ? {} : { requestedBy: options.requestedBy }),
+    ...(rerun !== undefined && options.rerunForced === true ? { rerunForced: true as const } : {}),
     target: {
       auditTaskId: audit.auditTaskId,
       auditCheckToReasonCodeFilter: Object.fromEntries(
@@ -218,6 +239,7 @@ function decide(
       outcome: 'hold-back',
       reason: 'above-max-findings',
       actions,
+      cap: { name: 'maxFindings', value: caps.maxFindings },
       detail: `${count} non-compliant resources exceed maxFindings ${caps.maxFindings}`,
     };
   if (caps.maxPercent !== undefined && count * 100 > caps.maxPercent * check.totalResourcesCount) {
@@ -228,6 +250,7 @@ function decide(
       outcome: 'hold-back',
       reason: 'above-max-percent',
       actions,
+      cap: { name: 'maxPercent', value: caps.maxPercent },
       detail: `${count} of ${check.totalResourcesCount} resources (${percent} %) exceed maxPercent ${caps.maxPercent}`,
     };
   }

@@ -7,6 +7,15 @@ import { type AuditCheck, changesFleet, checkCatalogue } from './catalogue.ts';
 import { childPath, type Draft, describeValue, isPresent, type ValidationIssue } from './json-schema.ts';
 import type { Policy, PolicyAction, PolicyRule } from './policy.ts';
 
+/**
+ * The highest `maxFindings` a policy may set (the schema's maximum): one run of a fleet-changing rule
+ * never touches more than 10,000 resources. A fleet that needs more is remediated in steps an operator
+ * watches (raise the cap, re-run), not by one automatic run. Every fleet-changing rule needs a
+ * `maxFindings` (its own or the defaults'): a percentage alone does not bound how many devices one run
+ * changes. Why 10,000: README "The policy document".
+ */
+export const MAX_FINDINGS_CEILING = 10_000;
+
 export interface PolicyCheck {
   readonly name: string;
   check(policy: Draft<Policy>): ValidationIssue[];
@@ -124,25 +133,70 @@ export const POLICY_CHECKS = [
     },
   },
   {
-    // A cap that is set but not valid still counts as set: the schema reports it.
+    // Every fleet-changing rule needs a maxFindings, its own or the defaults': a percentage alone does
+    // not bound how many devices one run changes (1 % of a million is ten thousand), and maxPercent 100
+    // holds nothing back. A cap that is set but not valid still counts as set: the schema reports it.
     name: 'fleet-changes-capped',
     check(policy) {
       const issues: ValidationIssue[] = [];
       const defaults = isPresent(policy.defaults) ? policy.defaults : {};
+      const advice = `set maxFindings (1 to ${MAX_FINDINGS_CEILING}) on the rule or in defaults`;
       for (const rule of rulesOf(policy)) {
-        const capped = [rule.rule, defaults].some(
-          (caps) => caps.maxFindings !== undefined || caps.maxPercent !== undefined,
-        );
-        if (!capped && changesTheFleet(policy, rule))
-          issues.push({
-            path: rule.path,
-            message: `${rule.check?.name ?? 'the rule'} changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults`,
-          });
+        if (!changesTheFleet(policy, rule)) continue;
+        if (rule.rule.maxFindings !== undefined || defaults.maxFindings !== undefined) continue;
+        const maxPercent = rule.rule.maxPercent !== undefined ? rule.rule.maxPercent : defaults.maxPercent;
+        const what = rule.check?.name ?? 'the rule';
+        issues.push({
+          path: rule.path,
+          message:
+            maxPercent === undefined
+              ? `${what} changes the fleet but has no cap; ${advice}`
+              : maxPercent === 100
+                ? `${what} changes the fleet and its only cap is maxPercent 100, which holds nothing back: it is not a cap; ${advice}`
+                : `${what} changes the fleet but has no maxFindings: maxPercent alone does not bound how many resources one run changes; ${advice}`,
+        });
       }
       return issues;
     },
   },
 ] as const satisfies readonly PolicyCheck[];
+
+/** What DescribeMitigationAction answered for one deployed action: its type, or that it does not exist. */
+export type DeployedAction =
+  | { readonly exists: true; readonly type: string | undefined }
+  | { readonly exists: false };
+
+/**
+ * The policy cannot lie about an action: each action a plan would use must exist in the account and
+ * region with the type the policy declares (an action changed outside the stack counts). `used` are
+ * the policy's action names, `deployed` maps each to what AWS answered under its deployed name
+ * (`resolve`). Issues carry the path of the action's declaration.
+ */
+export function deployedActionIssues(
+  policy: Policy,
+  used: readonly string[],
+  deployed: ReadonlyMap<string, DeployedAction>,
+  resolve: (name: string) => string,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const name of [...new Set(used)].sort()) {
+    const declared = policy.actions[name];
+    const answer = deployed.get(name);
+    if (declared === undefined || answer === undefined) continue;
+    const path = childPath('actions', name);
+    if (!answer.exists)
+      issues.push({
+        path,
+        message: `mitigation action ${resolve(name)} does not exist in this account and region; deploy it or remove ${name} from the rules that use it`,
+      });
+    else if (answer.type !== declared.type)
+      issues.push({
+        path: childPath(path, 'type'),
+        message: `declared ${declared.type}, but mitigation action ${resolve(name)} is ${answer.type === undefined ? 'of no type' : `a ${answer.type} action`}`,
+      });
+  }
+  return issues;
+}
 
 export type PolicyCheckName = (typeof POLICY_CHECKS)[number]['name'];
 

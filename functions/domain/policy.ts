@@ -16,7 +16,9 @@ import {
   parse,
   type ValidationIssue,
 } from './json-schema.ts';
-import { POLICY_CHECKS } from './policy-checks.ts';
+import { MAX_FINDINGS_CEILING, POLICY_CHECKS } from './policy-checks.ts';
+
+export { MAX_FINDINGS_CEILING };
 
 export const POLICY_MODES = ['dry-run', 'enforce'] as const;
 
@@ -30,7 +32,9 @@ const caps = {
   maxFindings: {
     type: 'integer',
     minimum: 1,
-    description: 'Hold the check back (never trim it) when it has more non-compliant resources than this.',
+    maximum: MAX_FINDINGS_CEILING,
+    description:
+      'Hold the check back (never trim it) when it has more non-compliant resources than this (at most 10000). Every rule whose actions change the fleet needs one, its own or in defaults.',
   },
   maxPercent: {
     type: 'number',

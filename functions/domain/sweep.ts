@@ -1,7 +1,8 @@
 /**
  * The sweep's pure parts: which window of audits to look at, and reading what invoked the function:
  * the sweep schedule's own input, an operator's "Audit Remediation Requested" event (detail:
- * auditTaskId, rerun n), or anything else.
+ * auditTaskId, rerun n, optional force and requestedBy), or anything else. Like every event, a re-run
+ * request only names an audit: what is planned comes from DescribeAuditTask.
  */
 import { AUDIT_EVENT_SOURCE, AUDIT_TASK_ID_PATTERN } from './audit.ts';
 import { type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
@@ -30,7 +31,15 @@ export type SweepRequest =
   | { readonly kind: 'schedule' }
   /** Neither the schedule's input nor a re-run request: swept all the same, but not counted as scheduled. */
   | { readonly kind: 'sweep' }
-  | { readonly kind: 'rerun'; readonly auditTaskId: string; readonly rerun: number }
+  | {
+      readonly kind: 'rerun';
+      readonly auditTaskId: string;
+      readonly rerun: number;
+      /** Lift the limit of re-runs a day (rerun-budget.ts); the plan records it. */
+      readonly force: boolean;
+      /** Who asked, as the request says: not authenticated (CloudTrail's PutEvents entry is). */
+      readonly requestedBy?: string;
+    }
   | { readonly kind: 'invalid'; readonly issues: readonly ValidationIssue[] };
 
 const rerunDetailSchema: JsonSchema = {
@@ -40,7 +49,10 @@ const rerunDetailSchema: JsonSchema = {
   properties: {
     auditTaskId: { type: 'string', pattern: AUDIT_TASK_ID_PATTERN },
     rerun: { type: 'integer', minimum: 1, maximum: MAX_RERUN },
-    requestedBy: { type: 'string', maxLength: 256 },
+    // An IAM ARN is at most 2,048 characters
+    // (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+    requestedBy: { type: 'string', maxLength: 2048 },
+    force: { type: 'boolean' },
   },
 };
 
@@ -71,6 +83,12 @@ export function parseRerunRequest(event: unknown): SweepRequest {
     });
   issues.push(...validate(rerunDetailSchema, e.detail, 'detail'));
   if (issues.length > 0) return { kind: 'invalid', issues };
-  const detail = e.detail as { auditTaskId: string; rerun: number };
-  return { kind: 'rerun', auditTaskId: detail.auditTaskId, rerun: detail.rerun };
+  const detail = e.detail as { auditTaskId: string; rerun: number; force?: boolean; requestedBy?: string };
+  return {
+    kind: 'rerun',
+    auditTaskId: detail.auditTaskId,
+    rerun: detail.rerun,
+    force: detail.force === true,
+    ...(detail.requestedBy === undefined ? {} : { requestedBy: detail.requestedBy }),
+  };
 }

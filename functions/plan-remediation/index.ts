@@ -1,45 +1,65 @@
 /**
- * plan-remediation: the target of the "Audit Completed" rule. Parses the audit notification, checks
- * it comes from this account, and hands it to the shared remediation path. Bad input starts nothing.
+ * plan-remediation: the target of the "Audit Completed" rule. The event only names the audit: the
+ * planner bounds its size, checks its shape, takes the audit id and checks the account and region it
+ * claims are the function's own, then hands the id to the shared remediation path, which reads the
+ * audit itself with DescribeAuditTask and plans from AWS's answer (functions/aws/remediate.ts). An
+ * audit whose every check is held back by its cap is reported to the reports topic. Bad input starts
+ * nothing.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
 import { countRejection, type InputRejection, lambdaHandler, rejectInput } from '#aws/handler';
+import { publishHeldBackReport } from '#aws/held-back-report';
 import { logger, metrics } from '#aws/observability';
-import { type RemediationOutcome, remediation } from '#aws/remediate';
+import { type RemediationOutcome, remediation, type TooLarge, tooLarge } from '#aws/remediate';
 import { parseAuditEvent } from '#domain/audit';
+import { jsonBytes, MAX_EVENT_BYTES, TooLargeError } from '#domain/sizes';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['plan-remediation']);
-const remediate = remediation(config);
+const remediate = remediation(config, { everyCheckHeldBack: publishHeldBackReport(config.reportsTopicArn) });
 
 export type PlanRemediationResult =
   | RemediationOutcome
   | InputRejection
-  | { readonly outcome: 'foreign-account'; readonly accountId: string };
+  | TooLarge
+  | { readonly outcome: 'foreign-account'; readonly accountId: string }
+  | { readonly outcome: 'foreign-region'; readonly region: string };
 
-/** The account of the function itself, from its ARN: arn:aws:lambda:region:ACCOUNT:function:name. */
-function ownAccount(context: Context): string | undefined {
-  return context.invokedFunctionArn?.split(':')[4];
+/** The function's own account and region, from its ARN: arn:aws:lambda:REGION:ACCOUNT:function:name. */
+function own(context: Context): { account: string | undefined; region: string | undefined } {
+  const parts = context.invokedFunctionArn?.split(':') ?? [];
+  return { region: parts[3], account: parts[4] };
 }
 
 async function planRemediationHandler(event: unknown, context: Context): Promise<PlanRemediationResult> {
   metrics.addMetric('AuditsReceived', MetricUnit.Count, 1);
+  const bytes = jsonBytes(event);
+  if (bytes > MAX_EVENT_BYTES) return tooLarge(new TooLargeError('event', bytes, MAX_EVENT_BYTES));
   const parsed = parseAuditEvent(event);
   if (!parsed.ok) return rejectInput(parsed.issues, 'Rejected an invalid audit event: nothing is started');
-  const { audit, warnings } = parsed;
-  logger.setCorrelationId(audit.auditTaskId);
-  for (const warning of warnings) logger.warn(warning);
+  const claimed = parsed.audit;
+  logger.setCorrelationId(claimed.auditTaskId);
 
-  const account = ownAccount(context);
-  if (audit.accountId !== account) {
+  const { account, region } = own(context);
+  if (claimed.accountId !== account) {
     countRejection('Rejected an audit of another account: nothing is started', {
-      accountId: audit.accountId,
+      accountId: claimed.accountId,
       ownAccount: account,
     });
-    return { outcome: 'foreign-account', accountId: audit.accountId ?? '' };
+    return { outcome: 'foreign-account', accountId: claimed.accountId ?? '' };
   }
-  return remediate(audit);
+  // The envelope's region is EventBridge's (the bus that received the event); a test harness may omit it.
+  const eventRegion = (event as { region?: unknown }).region;
+  if (typeof eventRegion === 'string' && eventRegion !== region) {
+    countRejection('Rejected an event of another region: nothing is started', {
+      region: eventRegion,
+      ownRegion: region,
+    });
+    return { outcome: 'foreign-region', region: eventRegion };
+  }
+  // Only the id is taken from the event; status, start time and counts come from DescribeAuditTask.
+  return remediate({ auditTaskId: claimed.auditTaskId, accountId: account, claimed });
 }
 
 export const handler = lambdaHandler(planRemediationHandler);

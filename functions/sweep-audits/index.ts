@@ -2,23 +2,26 @@
  * sweep-audits: the schedule's target, and an operator's re-run. On the schedule it lists the audits
  * completed in a recent window and hands each to the shared remediation path; audits already handled
  * meet their execution's name and are no-ops. On an "Audit Remediation Requested" event it plans that
- * one audit under a re-run name. Only the schedule's own input counts as a scheduled sweep
- * (ScheduledSweepRan, which ScheduledSweepMissedAlarm watches).
+ * one audit under a re-run name, within the re-run budget (at most 3 a day unless forced:
+ * functions/domain/rerun-budget.ts). Either way the plan is made from DescribeAuditTask's answer
+ * (functions/aws/remediate.ts), never from the event. Only the schedule's own input counts as a
+ * scheduled sweep (ScheduledSweepRan, which ScheduledSweepMissedAlarm watches).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DescribeAuditTaskCommand, IoTClient, paginateListAuditTasks } from '@aws-sdk/client-iot';
-import { awsClient, IOT_RETRIES } from '#aws/clients';
+import { paginateListAuditTasks } from '@aws-sdk/client-iot';
 import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
 import { lambdaHandler, rejectInput } from '#aws/handler';
 import { logger, metrics } from '#aws/observability';
-import { type RemediationOutcome, remediation } from '#aws/remediate';
-import { auditFromDescribeAuditTask } from '#domain/audit';
-import { formatIssue } from '#domain/json-schema';
+import { iot, type RemediationOutcome, remediation, tooLarge } from '#aws/remediate';
+import { rerunBudget } from '#aws/rerun-budget';
+import { jsonBytes, MAX_EVENT_BYTES, TooLargeError } from '#domain/sizes';
 import { parseRerunRequest, SCHEDULED_SWEEP_METRIC, sweepWindow } from '#domain/sweep';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['sweep-audits']);
-const remediate = remediation(config);
-export const iot = awsClient(IoTClient, IOT_RETRIES);
+const remediate = remediation(config, { beforeStart: rerunBudget(config.stateMachineArn) });
+
+/** The IoT client of the remediation path, which the sweep also lists audits with. */
+export { iot };
 
 export type SweepResult =
   | {
@@ -30,21 +33,9 @@ export type SweepResult =
   | {
       readonly kind: 'rerun';
       readonly auditTaskId: string;
-      readonly result: RemediationOutcome | { outcome: 'audit-invalid'; errors: readonly string[] };
+      readonly result: RemediationOutcome;
     }
   | { readonly kind: 'rerun-invalid'; readonly errors: readonly string[] };
-
-async function remediateAuditTask(auditTaskId: string, rerun?: number) {
-  const response = await iot.send(new DescribeAuditTaskCommand({ taskId: auditTaskId }));
-  const parsed = auditFromDescribeAuditTask(auditTaskId, response);
-  if (!parsed.ok) {
-    const errors = parsed.issues.map(formatIssue);
-    logger.error('DescribeAuditTask answered an audit that cannot be planned', { auditTaskId, errors });
-    return { outcome: 'audit-invalid' as const, errors };
-  }
-  for (const warning of parsed.warnings) logger.warn(warning, { auditTaskId });
-  return remediate(parsed.audit, rerun === undefined ? {} : { rerun });
-}
 
 async function sweep(now: Date): Promise<SweepResult> {
   const { startTime, endTime } = sweepWindow(now, config.sweepWindowHours);
@@ -60,7 +51,7 @@ async function sweep(now: Date): Promise<SweepResult> {
       audits += 1;
       // One audit's failure must not stop the sweep of the others; the next sweep tries it again.
       try {
-        const result = await remediateAuditTask(task.taskId);
+        const result = await remediate({ auditTaskId: task.taskId });
         outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
       } catch (error) {
         failed += 1;
@@ -79,6 +70,11 @@ async function sweep(now: Date): Promise<SweepResult> {
 }
 
 async function sweepAuditsHandler(event: unknown): Promise<SweepResult> {
+  const bytes = jsonBytes(event);
+  if (bytes > MAX_EVENT_BYTES) {
+    const { error } = tooLarge(new TooLargeError('event', bytes, MAX_EVENT_BYTES));
+    return { kind: 'rerun-invalid', errors: [`(document): ${error}`] };
+  }
   const request = parseRerunRequest(event);
   if (request.kind === 'schedule') {
     // Published at once: a sweep that then fails or times out still ran (SweepErrorsAlarm covers that).
@@ -97,8 +93,11 @@ async function sweepAuditsHandler(event: unknown): Promise<SweepResult> {
     return { kind: 'rerun-invalid', errors };
   }
   logger.setCorrelationId(request.auditTaskId);
-  const result = await remediateAuditTask(request.auditTaskId, request.rerun);
-  return { kind: 'rerun', auditTaskId: request.auditTaskId, result };
+  const { auditTaskId, rerun, force, requestedBy } = request;
+  // Not authenticated: who asked is what the request says; CloudTrail's PutEvents entry is the record.
+  logger.info('Re-run requested', { auditTaskId, rerun, force, requestedBy });
+  const result = await remediate({ auditTaskId, rerun: { number: rerun, force, requestedBy } });
+  return { kind: 'rerun', auditTaskId, result };
 }
 
 export const handler = lambdaHandler(sweepAuditsHandler);

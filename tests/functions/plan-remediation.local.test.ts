@@ -1,4 +1,5 @@
 // The planner handler, unchanged, with its real SFN client against the local Step Functions endpoint.
+import { DescribeAuditTaskCommand, DescribeMitigationActionCommand, IoTClient } from '@aws-sdk/client-iot';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   type LocalSfnEndpoint,
@@ -11,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditCompletedEvent,
   coldStart,
+  DEPLOYED_ACTION_TYPES,
+  describeAnswerOf,
   lambdaContext,
   STATE_MACHINE_ARN,
   SWITCH_PARAMETER,
@@ -19,6 +22,7 @@ import {
 const { handler } = await coldStart('plan-remediation');
 
 const ssm = mockClient(SSMClient);
+const iot = mockClient(IoTClient);
 // Ahead of real time (as virtual time is once it has waited), so this execution's startDate never
 // looks older than the call that started it.
 const clock = new VirtualClock(Date.now() + 3_600_000, { autoAdvance: false });
@@ -40,10 +44,16 @@ beforeAll(async () => {
   ssm
     .on(GetParameterCommand, { Name: SWITCH_PARAMETER })
     .resolves({ Parameter: { Value: 'dry-run', LastModifiedDate: new Date(0) } });
+  iot.on(DescribeAuditTaskCommand).resolves(describeAnswerOf());
+  iot.on(DescribeMitigationActionCommand).callsFake(({ actionName }: { actionName: string }) => ({
+    actionName,
+    actionType: DEPLOYED_ACTION_TYPES[actionName],
+  }));
 });
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_SFN;
   ssm.restore();
+  iot.restore();
   await local.close();
 });
 

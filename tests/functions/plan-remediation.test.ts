@@ -1,4 +1,11 @@
+import {
+  DescribeAuditTaskCommand,
+  DescribeMitigationActionCommand,
+  IoTClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-iot';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -9,6 +16,8 @@ import {
   ACCOUNT,
   auditCompletedEvent,
   coldStart,
+  DEPLOYED_ACTION_TYPES,
+  describeAnswerOf,
   lambdaContext,
   STATE_MACHINE_ARN,
   SWITCH_PARAMETER,
@@ -19,6 +28,9 @@ import {
 const { handler } = await coldStart('plan-remediation');
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
+const iot = mockClient(IoTClient);
+const sns = mockClient(SNSClient);
+const REPORTS_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:reports`;
 const AUDIT_ID = '4e2bcd1ccbc2a5dd15292a82ab80c380';
 const AUDIT_START = Date.parse('2026-11-26T02:00:00Z');
 
@@ -52,9 +64,27 @@ const metricCount = (spy: { mock: { calls: unknown[][] } }, name: string) =>
 
 let addMetric: { mock: { calls: unknown[][] }; mockRestore(): void };
 let invocation = 0;
+/** AWS describes the audit as the sample notification announces it, unless a test says otherwise. */
+function givenAudit(answer = describeAnswerOf()) {
+  iot.on(DescribeAuditTaskCommand).resolves(answer);
+}
+function givenDeployedActions(types: Readonly<Record<string, string | undefined>> = DEPLOYED_ACTION_TYPES) {
+  iot.on(DescribeMitigationActionCommand).callsFake(({ actionName }: { actionName: string }) => {
+    const actionType = types[actionName];
+    if (actionType === undefined)
+      throw new ResourceNotFoundException({ message: `${actionName} does not exist`, $metadata: {} });
+    return { actionName, actionType };
+  });
+}
+
 beforeEach(() => {
   sfn.reset();
   ssm.reset();
+  iot.reset();
+  sns.reset();
+  givenAudit();
+  givenDeployedActions();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   addMetric = vi.spyOn(metrics, 'addMetric');
   sfn
     .on(StartExecutionCommand)
@@ -272,10 +302,179 @@ describe('plan-remediation', () => {
 
   it('plans nothing for an audit that did not complete', async () => {
     givenSwitch('enforce');
-    const result = await handler(
-      auditCompletedEvent({ ...sampleNotification(), taskStatus: 'FAILED' }),
-      lambdaContext(),
-    );
+    givenAudit(describeAnswerOf(sampleNotification(), { taskStatus: 'FAILED' }));
+    const result = await handler(auditCompletedEvent(), lambdaContext());
     expect(result).toMatchObject({ outcome: 'nothing-to-do', reason: 'audit-not-completed' });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
+
+describe('plan-remediation believes AWS, not the event', () => {
+  it('names the audit to DescribeAuditTask in its own account and region, and plans from the answer', async () => {
+    givenSwitch('enforce');
+    const planner = await givenUniquePolicyParameter(enforcePolicy);
+    // The event claims 1 of 1,000,000 and a start after the switch; AWS says 40 of 1,200, before it.
+    const claimed = {
+      ...sampleNotification(),
+      taskStartTime: AUDIT_START + 3 * 86_400_000,
+      auditDetails: sampleNotification().auditDetails.map((d: Record<string, unknown>) => ({
+        ...d,
+        nonCompliantResourcesCount: 1,
+        totalResourcesCount: 1_000_000,
+      })),
+    };
+    givenSwitch('enforce', new Date(AUDIT_START + 86_400_000));
+    const result = await planner(auditCompletedEvent(claimed), lambdaContext());
+    expect(iot).toHaveReceivedCommandWith(DescribeAuditTaskCommand, { taskId: AUDIT_ID });
+    expect(result).toMatchObject({ outcome: 'started', executionName: `dry-${AUDIT_ID}`, mode: 'dry-run' });
+    const plan = startedInput();
+    expect(plan.auditStartTime).toBe(new Date(AUDIT_START).toISOString());
+    expect(plan.accountId).toBe(ACCOUNT);
+    expect(plan.decisions.find((d) => d.checkName === 'DEVICE_CERTIFICATE_EXPIRING_CHECK')).toMatchObject({
+      outcome: 'hold-back',
+      nonCompliantResourcesCount: 40,
+      totalResourcesCount: 1200,
+      cap: { name: 'maxFindings', value: 10 },
+    });
+    expect(metricCount(addMetric, 'EventDisagreements')).toBe(1);
+  });
+
+  it('plans nothing for an audit AWS says is still IN_PROGRESS, whatever the event claims', async () => {
+    givenSwitch('enforce');
+    givenAudit(
+      describeAnswerOf(sampleNotification(), {
+        taskStatus: 'IN_PROGRESS',
+        auditDetails: { DEVICE_CERTIFICATE_SHARED_CHECK: { checkRunStatus: 'IN_PROGRESS' } },
+      }),
+    );
+    const result = await handler(auditCompletedEvent(), lambdaContext());
+    expect(result).toEqual({
+      outcome: 'nothing-to-do',
+      reason: 'audit-not-completed',
+      detail: expect.stringContaining('IN_PROGRESS'),
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
+    expect(metricCount(addMetric, 'AuditsNotCompleted')).toBe(1);
+  });
+
+  it('refuses an audit AWS does not know, and counts it', async () => {
+    iot
+      .on(DescribeAuditTaskCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no such audit', $metadata: {} }));
+    expect(await handler(auditCompletedEvent(), lambdaContext())).toEqual({
+      outcome: 'audit-not-found',
+      auditTaskId: AUDIT_ID,
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(metricCount(addMetric, 'EventsRejected')).toBe(1);
+  });
+
+  it('refuses an answer it cannot plan, naming the field', async () => {
+    givenAudit(describeAnswerOf(sampleNotification(), { taskStartTime: 'yesterday' }));
+    expect(await handler(auditCompletedEvent(), lambdaContext())).toEqual({
+      outcome: 'audit-invalid',
+      errors: [expect.stringMatching(/^taskStartTime: /)],
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('lets DescribeAuditTask errors fail the invocation, so Lambda retries it', async () => {
+    iot.on(DescribeAuditTaskCommand).rejects(new Error('ThrottlingException'));
+    await expect(handler(auditCompletedEvent(), lambdaContext())).rejects.toThrow('ThrottlingException');
+  });
+
+  it('rejects an event of another region, and counts it', async () => {
+    const event = { ...auditCompletedEvent(), region: 'eu-west-1' };
+    expect(await handler(event, lambdaContext())).toEqual({ outcome: 'foreign-region', region: 'eu-west-1' });
+    expect(iot).not.toHaveReceivedCommand(DescribeAuditTaskCommand);
+    expect(metricCount(addMetric, 'EventsRejected')).toBe(1);
+  });
+});
+
+describe('plan-remediation: the policy cannot lie about its actions', () => {
+  it("reads each action the plan uses with DescribeMitigationAction under the stack's name", async () => {
+    givenSwitch('enforce');
+    await handler(auditCompletedEvent(), lambdaContext());
+    const described = iot
+      .commandCalls(DescribeMitigationActionCommand)
+      .map((call) => call.args[0].input.actionName)
+      .sort();
+    // The default policy's mitigated checks of the sample use these three (the CA action is not used).
+    expect(described).toEqual([
+      'ddr-DeactivateDeviceCertificate',
+      'ddr-PublishFinding',
+      'ddr-QuarantineDevice',
+    ]);
+  });
+
+  it('a declared type that differs from the deployed one fails the policy closed, naming the path', async () => {
+    givenSwitch('enforce');
+    givenDeployedActions({ ...DEPLOYED_ACTION_TYPES, 'ddr-QuarantineDevice': 'UPDATE_DEVICE_CERTIFICATE' });
+    expect(await handler(auditCompletedEvent(), lambdaContext())).toEqual({
+      outcome: 'policy-invalid',
+      errors: [
+        'actions.QuarantineDevice.type: declared ADD_THINGS_TO_THING_GROUP, but mitigation action ddr-QuarantineDevice is a UPDATE_DEVICE_CERTIFICATE action',
+      ],
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(metricCount(addMetric, 'PolicyInvalid')).toBe(1);
+  });
+
+  it('a missing action fails the policy closed too', async () => {
+    givenSwitch('enforce');
+    givenDeployedActions({ ...DEPLOYED_ACTION_TYPES, 'ddr-DeactivateDeviceCertificate': undefined });
+    expect(await handler(auditCompletedEvent(), lambdaContext())).toEqual({
+      outcome: 'policy-invalid',
+      errors: [
+        expect.stringMatching(
+          /^actions\.DeactivateDeviceCertificate: mitigation action ddr-DeactivateDeviceCertificate does not exist/,
+        ),
+      ],
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
+
+describe('plan-remediation reports an audit whose every check is held back', () => {
+  const heldBackAudit = () =>
+    describeAnswerOf({
+      ...sampleNotification(),
+      auditDetails: [
+        {
+          checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          nonCompliantResourcesCount: 140,
+          totalResourcesCount: 1200,
+        },
+      ],
+    });
+
+  it('publishes a short report naming each held-back check and its cap, and starts nothing', async () => {
+    givenSwitch('enforce');
+    givenAudit(heldBackAudit());
+    const result = await handler(auditCompletedEvent(), lambdaContext());
+    expect(result).toMatchObject({
+      outcome: 'nothing-to-do',
+      reason: 'no-check-to-mitigate',
+      heldBack: [{ checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', cap: { name: 'maxFindings', value: 100 } }],
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const { TopicArn, Subject, Message } = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(TopicArn).toBe(REPORTS_TOPIC);
+    expect(Subject).toBe(`Device Defender remediation: audit ${AUDIT_ID} held back by its caps`);
+    expect(Message).toContain(
+      '- DEVICE_CERTIFICATE_SHARED_CHECK: 140 non-compliant of 1200 resources, above maxFindings 100',
+    );
+    expect(metricCount(addMetric, 'HeldBackReports')).toBe(1);
+  });
+
+  it('publishes nothing when some check is mitigated (the execution reports), or none is held back', async () => {
+    givenSwitch('enforce');
+    await handler(auditCompletedEvent(), lambdaContext());
+    givenAudit(describeAnswerOf(sampleNotification(), { auditDetails: {} }));
+    await handler(auditCompletedEvent(), lambdaContext());
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { DescribeAuditTaskCommandOutput } from '@aws-sdk/client-iot';
 import { lambdaContext as localLambdaContext } from '@device-defender-remediation/local-cloud';
 import type { Context } from 'aws-lambda';
 
@@ -25,6 +26,43 @@ export const auditCompletedEvent = (notification: unknown = sampleNotification()
   resources: [],
   detail: { notification },
 });
+
+/**
+ * DescribeAuditTask's answer (as the SDK returns it) for the audit a notification announces: what the
+ * planner reads, since an event only names the audit. `overrides` change the answer, not the event.
+ */
+export function describeAnswerOf(
+  notification: {
+    taskStatus: string;
+    taskType: string;
+    scheduledAuditName?: string;
+    taskStartTime: number;
+    auditDetails: { checkName: string; [key: string]: unknown }[];
+  } = sampleNotification(),
+  overrides: Record<string, unknown> = {},
+): DescribeAuditTaskCommandOutput {
+  return {
+    taskStatus: notification.taskStatus,
+    taskType: notification.taskType,
+    ...(notification.scheduledAuditName === undefined
+      ? {}
+      : { scheduledAuditName: notification.scheduledAuditName }),
+    taskStartTime: new Date(notification.taskStartTime),
+    auditDetails: Object.fromEntries(
+      notification.auditDetails.map(({ checkName, ...details }) => [checkName, details]),
+    ),
+    ...overrides,
+    $metadata: {},
+  } as DescribeAuditTaskCommandOutput;
+}
+
+/** The stack's mitigation actions as the handler tests deploy them (prefix `ddr`), by type. */
+export const DEPLOYED_ACTION_TYPES: Readonly<Record<string, string>> = {
+  'ddr-PublishFinding': 'PUBLISH_FINDING_TO_SNS',
+  'ddr-QuarantineDevice': 'ADD_THINGS_TO_THING_GROUP',
+  'ddr-DeactivateDeviceCertificate': 'UPDATE_DEVICE_CERTIFICATE',
+  'ddr-DeactivateCaCertificate': 'UPDATE_CA_CERTIFICATE',
+};
 
 export const lambdaContext = (functionName = 'plan-remediation', account = ACCOUNT): Context =>
   localLambdaContext(functionName, `arn:aws:lambda:us-east-1:${account}:function:${functionName}`);

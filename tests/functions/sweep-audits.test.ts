@@ -1,11 +1,17 @@
 import {
   DescribeAuditTaskCommand,
   type DescribeAuditTaskCommandOutput,
+  DescribeMitigationActionCommand,
   IoTClient,
   ListAuditTasksCommand,
   ThrottlingException,
 } from '@aws-sdk/client-iot';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -19,7 +25,13 @@ import {
   sweepWindow,
 } from '#domain/sweep';
 import { resources } from '../template/support.ts';
-import { coldStart, lambdaContext, SWITCH_PARAMETER } from './support.ts';
+import {
+  coldStart,
+  DEPLOYED_ACTION_TYPES,
+  lambdaContext,
+  STATE_MACHINE_ARN,
+  SWITCH_PARAMETER,
+} from './support.ts';
 
 const { handler, iot: sweepIotClient } = await coldStart('sweep-audits');
 const iot = mockClient(IoTClient);
@@ -73,7 +85,26 @@ beforeEach(() => {
     .resolves({ Parameter: { Value: 'enforce', LastModifiedDate: new Date(0) } });
   sfn.on(StartExecutionCommand).callsFake(() => ({ executionArn: 'arn', startDate: new Date() }));
   iot.on(DescribeAuditTaskCommand).resolves(describeAnswer());
+  iot.on(DescribeMitigationActionCommand).callsFake(({ actionName }: { actionName: string }) => ({
+    actionName,
+    actionType: DEPLOYED_ACTION_TYPES[actionName],
+  }));
+  givenExecutions({});
 });
+
+/** The state machine's executions by name, with when they started (DescribeExecution answers them). */
+function givenExecutions(startedAt: Readonly<Record<string, Date>>) {
+  sfn.on(DescribeExecutionCommand).callsFake(({ executionArn }: { executionArn: string }) => {
+    const name = executionArn.split(':').at(-1)!;
+    const startDate = startedAt[name];
+    if (!startDate)
+      throw new ExecutionDoesNotExist({
+        message: `Execution Does Not Exist: '${executionArn}'`,
+        $metadata: {},
+      });
+    return { executionArn, name, status: 'SUCCEEDED', startDate, stateMachineArn: STATE_MACHINE_ARN };
+  });
+}
 
 describe('sweep-audits on the schedule', () => {
   it('pages through the completed audits of the window and starts one execution per audit', async () => {
@@ -110,6 +141,7 @@ describe('sweep-audits on the schedule', () => {
 
   it('goes on past an audit it cannot remediate, then fails the invocation so it is retried and alarmed', async () => {
     iot.on(ListAuditTasksCommand).resolves({ tasks: [{ taskId: 'audit-1' }, { taskId: 'audit-2' }] });
+    iot.on(DescribeAuditTaskCommand).resolves(describeAnswer());
     iot.on(DescribeAuditTaskCommand, { taskId: 'audit-1' }).rejects(new Error('boom'));
     await expect(handler({}, lambdaContext('sweep-audits'))).rejects.toThrow(
       'could not remediate 1 of 2 audits',
@@ -139,13 +171,14 @@ describe('sweep-audits on an operator re-run', () => {
         Value: JSON.stringify({
           version: 1,
           mode: 'enforce',
-          actions: { P: { type: 'PUBLISH_FINDING_TO_SNS' } },
-          rules: [{ check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['P'] }],
+          actions: { PublishFinding: { type: 'PUBLISH_FINDING_TO_SNS' } },
+          rules: [{ check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['PublishFinding'] }],
         }),
       },
     });
+    givenExecutions({ 'dry-audit-7-r1': new Date(Date.now() - 3_600_000) });
     const result = await handler(
-      rerunEvent({ auditTaskId: 'audit-7', rerun: 2 }),
+      rerunEvent({ auditTaskId: 'audit-7', rerun: 2, requestedBy: 'arn:aws:iam::123456789012:user/alice' }),
       lambdaContext('sweep-audits'),
     );
     expect(result).toMatchObject({
@@ -155,6 +188,57 @@ describe('sweep-audits on an operator re-run', () => {
     });
     expect(iot).toHaveReceivedCommandWith(DescribeAuditTaskCommand, { taskId: 'audit-7' });
     expect(iot).not.toHaveReceivedCommand(ListAuditTasksCommand);
+    const plan = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(plan).toMatchObject({ rerun: 2, requestedBy: 'arn:aws:iam::123456789012:user/alice' });
+    expect(plan.rerunForced).toBeUndefined();
+    // Re-runs 2, 1 (both modes) looked up on the stack's state machine.
+    expect(
+      sfn
+        .commandCalls(DescribeExecutionCommand)
+        .map((call) => call.args[0].input.executionArn)
+        .sort(),
+    ).toEqual(
+      ['dry-audit-7-r1', 'dry-audit-7-r2', 'enf-audit-7-r1', 'enf-audit-7-r2'].map(
+        (name) => `arn:aws:states:us-east-1:123456789012:execution:remediation:${name}`,
+      ),
+    );
+  });
+
+  it('refuses a fourth re-run within 24 hours, unless forced; a forced one is recorded in the plan', async () => {
+    const recently = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000);
+    givenExecutions({
+      'dry-audit-7-r1': recently(5),
+      'dry-audit-7-r2': recently(3),
+      'enf-audit-7-r3': recently(1),
+    });
+    const refused = await handler(
+      rerunEvent({ auditTaskId: 'audit-7', rerun: 4 }),
+      lambdaContext('sweep-audits'),
+    );
+    expect(refused).toMatchObject({
+      kind: 'rerun',
+      result: { outcome: 'rerun-refused', reason: 'rerun-limit', detail: expect.stringContaining('--force') },
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(metricCount('EventsRejected')).toBe(1);
+
+    const forced = await handler(
+      rerunEvent({ auditTaskId: 'audit-7', rerun: 4, force: true, requestedBy: 'alice' }),
+      lambdaContext('sweep-audits'),
+    );
+    expect(forced).toMatchObject({ result: { outcome: 'started', executionName: 'dry-audit-7-r4' } });
+    const plan = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(plan).toMatchObject({ rerun: 4, rerunForced: true, requestedBy: 'alice' });
+    expect(metricCount('RerunsForced')).toBe(1);
+  });
+
+  it('refuses a re-run whose previous number never ran', async () => {
+    const result = await handler(
+      rerunEvent({ auditTaskId: 'audit-7', rerun: 10 }),
+      lambdaContext('sweep-audits'),
+    );
+    expect(result).toMatchObject({ result: { outcome: 'rerun-refused', reason: 'rerun-out-of-sequence' } });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
   it('rejects an invalid request, naming the fields, and starts nothing', async () => {
@@ -168,7 +252,7 @@ describe('sweep-audits on an operator re-run', () => {
         'source: expected "custom.devicedefender", got "someone.else"',
         'detail.auditTaskId: "bad_id" does not match ^[a-zA-Z0-9-]{1,40}$',
         'detail.rerun: expected at least 1, got 0',
-        'detail.extra: unknown key; expected one of auditTaskId, rerun, requestedBy',
+        'detail.extra: unknown key; expected one of auditTaskId, rerun, requestedBy, force',
       ],
     });
     expect(iot).not.toHaveReceivedCommand(DescribeAuditTaskCommand);

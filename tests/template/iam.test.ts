@@ -284,14 +284,21 @@ describe('the code and the template agree on calls', () => {
     const byEntry = Object.fromEntries(
       resourcesOfType('AWS::Serverless::Function').map(([id]) => [entryPointOf(id).split('/')[1], calls(id)]),
     );
+    // The planner reads the audit and the policy's actions, and reports an audit held back entirely.
     expect([...(byEntry['plan-remediation'] ?? [])].sort()).toEqual([
+      'iot:DescribeAuditTask',
+      'iot:DescribeMitigationAction',
+      'sns:Publish',
       'ssm:GetParameter',
       'states:StartExecution',
     ]);
+    // The sweep also counts earlier re-runs (DescribeExecution), and does not publish.
     expect([...(byEntry['sweep-audits'] ?? [])].sort()).toEqual([
       'iot:DescribeAuditTask',
+      'iot:DescribeMitigationAction',
       'iot:ListAuditTasks',
       'ssm:GetParameter',
+      'states:DescribeExecution',
       'states:StartExecution',
     ]);
     expect([...(byEntry['cleanup-execution'] ?? [])].sort()).toEqual([

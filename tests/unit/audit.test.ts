@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditFromDescribeAuditTask, parseAuditEvent, parseAuditNotification } from '#domain/audit';
+import {
+  auditDisagreements,
+  auditFromDescribeAuditTask,
+  MAX_AUDIT_CHECKS,
+  parseAuditEvent,
+  parseAuditNotification,
+} from '#domain/audit';
 import { formatIssue } from '#domain/json-schema';
 
 const sample = JSON.parse(
@@ -298,6 +304,93 @@ describe('auditFromDescribeAuditTask', () => {
       },
     };
     expect(issuesOf(auditFromDescribeAuditTask('a', twice))[0]).toContain('is reported twice');
+  });
+
+  it(`refuses an answer of more than ${MAX_AUDIT_CHECKS} checks`, () => {
+    const many = Object.fromEntries(
+      Array.from({ length: MAX_AUDIT_CHECKS + 1 }, (_, i) => [
+        `CUSTOM_${i}`,
+        { checkRunStatus: 'COMPLETED_COMPLIANT' },
+      ]),
+    );
+    expect(issuesOf(auditFromDescribeAuditTask('a', { ...response, auditDetails: many }))).toEqual([
+      `auditDetails: expected at most ${MAX_AUDIT_CHECKS} checks, got ${MAX_AUDIT_CHECKS + 1}`,
+    ]);
+  });
+
+  it('reads an audit in progress: statuses only, no counts yet', () => {
+    const result = auditFromDescribeAuditTask('a', {
+      ...response,
+      taskStatus: 'IN_PROGRESS',
+      auditDetails: { DEVICE_CERTIFICATE_SHARED_CHECK: { checkRunStatus: 'IN_PROGRESS' } },
+    });
+    expect(result).toMatchObject({ ok: true, audit: { taskStatus: 'IN_PROGRESS' } });
+  });
+});
+
+describe('auditDisagreements: what an event claims against what AWS answers', () => {
+  const answer = auditFromDescribeAuditTask('4e2bcd1ccbc2a5dd15292a82ab80c380', {
+    taskStatus: 'COMPLETED',
+    taskType: 'SCHEDULED_AUDIT_TASK',
+    taskStartTime: new Date(1795658400000),
+    auditDetails: {
+      DEVICE_CERTIFICATE_SHARED_CHECK: {
+        checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+        nonCompliantResourcesCount: 3,
+        totalResourcesCount: 1200,
+      },
+      LOGGING_DISABLED_CHECK: { checkRunStatus: 'COMPLETED_COMPLIANT', totalResourcesCount: 1 },
+    },
+  });
+  const described = answer.ok ? answer.audit : undefined;
+
+  it('finds none when the notification and the answer agree', () => {
+    const claim = parseAuditNotification({
+      ...notification(),
+      auditDetails: [
+        {
+          checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          nonCompliantResourcesCount: 3,
+          totalResourcesCount: 1200,
+        },
+        {
+          checkName: 'LOGGING_DISABLED_CHECK',
+          checkRunStatus: 'COMPLETED_COMPLIANT',
+          nonCompliantResourcesCount: 0,
+          totalResourcesCount: 1,
+        },
+      ],
+    });
+    expect(claim.ok && described && auditDisagreements(claim.audit, described)).toEqual([]);
+  });
+
+  it('names each field a forged event changes, and checks only one side has', () => {
+    const claim = parseAuditNotification({
+      ...notification(),
+      taskStartTime: 1795658400000 + 1000,
+      auditDetails: [
+        {
+          checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+          checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+          nonCompliantResourcesCount: 1,
+          totalResourcesCount: 1_000_000,
+        },
+        {
+          checkName: 'CA_CERTIFICATE_EXPIRING_CHECK',
+          checkRunStatus: 'COMPLETED_COMPLIANT',
+          nonCompliantResourcesCount: 0,
+          totalResourcesCount: 2,
+        },
+      ],
+    });
+    expect(claim.ok && described && auditDisagreements(claim.audit, described)).toEqual([
+      'taskStartTime: the event says 1795658401000, AWS 1795658400000',
+      'DEVICE_CERTIFICATE_SHARED_CHECK.nonCompliantResourcesCount: the event says 1, AWS 3',
+      'DEVICE_CERTIFICATE_SHARED_CHECK.totalResourcesCount: the event says 1000000, AWS 1200',
+      "CA_CERTIFICATE_EXPIRING_CHECK: in the event, not in AWS's answer",
+      "LOGGING_DISABLED_CHECK: in AWS's answer, not in the event",
+    ]);
   });
 });
 

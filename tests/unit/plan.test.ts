@@ -162,6 +162,7 @@ describe('planRemediation', () => {
     expect(plan.decisions[0]).toMatchObject({
       outcome: 'hold-back',
       reason: 'above-max-findings',
+      cap: { name: 'maxFindings', value: 2 },
       detail: '3 non-compliant resources exceed maxFindings 2',
     });
     expect(Object.keys(plan.auditCheckToActionsMapping)).toEqual(['DEVICE_CERTIFICATE_SHARED_CHECK']);
@@ -179,6 +180,7 @@ describe('planRemediation', () => {
     expect(result.decisions[0]).toMatchObject({
       outcome: 'hold-back',
       reason: 'above-max-percent',
+      cap: { name: 'maxPercent', value: 5 },
       detail: '6 of 100 resources (6.00 %) exceed maxPercent 5',
     });
     const exactly = planRemediation(
@@ -292,6 +294,24 @@ describe('planRemediation', () => {
     expect(rerun.mode.effective).toBe('enforce');
     expect(rerun.names.executionName).toBe('enf-4e2bcd1ccbc2a5dd15292a82ab80c380-r2');
     expect(rerun.rerun).toBe(2);
+    expect(rerun).not.toHaveProperty('requestedBy');
+    expect(rerun).not.toHaveProperty('rerunForced');
+  });
+
+  it('writes who asked for a re-run, and a forced re-run, in the plan; never for an automatic run', () => {
+    const a = audit([check('DEVICE_CERTIFICATE_SHARED_CHECK')]);
+    const asked = { requestedBy: 'arn:aws:sts::123456789012:assumed-role/Operator/alice', rerunForced: true };
+    expect(asPlan(planRemediation(a, policy(), enforce, { rerun: 4, ...asked }))).toMatchObject({
+      rerun: 4,
+      requestedBy: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
+      rerunForced: true,
+    });
+    expect(
+      asPlan(planRemediation(a, policy(), enforce, { rerun: 4, rerunForced: false })),
+    ).not.toHaveProperty('rerunForced');
+    const automatic = asPlan(planRemediation(a, policy(), enforce, asked));
+    expect(automatic).not.toHaveProperty('requestedBy');
+    expect(automatic).not.toHaveProperty('rerunForced');
   });
 
   it.each([0, -1, 1.5, 1_000_000, Number.NaN])('rejects the re-run number %s', (rerun) => {

@@ -6,6 +6,7 @@ import { type Draft, formatIssue, INVALID, type Invalid } from '#domain/json-sch
 import {
   type Caps,
   effectiveCaps,
+  MAX_FINDINGS_CEILING,
   type Policy,
   type PolicyAction,
   type PolicyMode,
@@ -14,7 +15,12 @@ import {
   policyDigest,
   policyJsonSchemaDocument,
 } from '#domain/policy';
-import { POLICY_CHECKS, type PolicyCheckName, policyCheck } from '#domain/policy-checks';
+import {
+  deployedActionIssues,
+  POLICY_CHECKS,
+  type PolicyCheckName,
+  policyCheck,
+} from '#domain/policy-checks';
 import { DEFAULT_POLICY_YAML, parsePolicyText, readPolicyFile } from '../../local/policy-file.ts';
 
 const minimal = () => ({
@@ -107,7 +113,22 @@ describe('parsePolicy fails closed, naming the path and what would be valid', ()
     [
       'fleet-changing rule with no cap',
       (p) => ({ ...p, defaults: {} }),
-      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings (1 to 10000) on the rule or in defaults',
+    ],
+    [
+      'fleet-changing rule capped by a percentage only',
+      (p) => ({ ...p, defaults: { maxPercent: 5 } }),
+      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no maxFindings: maxPercent alone does not bound how many resources one run changes; set maxFindings (1 to 10000) on the rule or in defaults',
+    ],
+    [
+      'fleet-changing rule whose only cap is maxPercent 100',
+      (p) => ({ ...p, defaults: {}, rules: [{ ...p.rules[0], maxPercent: 100 }] }),
+      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet and its only cap is maxPercent 100, which holds nothing back: it is not a cap; set maxFindings (1 to 10000) on the rule or in defaults',
+    ],
+    [
+      'maxFindings above the ceiling',
+      (p) => ({ ...p, defaults: { maxFindings: 10_001 } }),
+      'defaults.maxFindings: expected at most 10000, got 10001',
     ],
     [
       'unknown top-level key',
@@ -174,11 +195,11 @@ describe('parsePolicy fails closed, naming the path and what would be valid', ()
     expect(errorsOf(policy)).toEqual([
       expect.stringMatching(/^rules\[2\]\.check: "NOT_A_CHECK" is not valid; expected one of /),
       'rules[2].actions: expected at least 1 items, got 0',
-      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+      'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings (1 to 10000) on the rule or in defaults',
       'rules[1].reasonCodes[0]: "NOPE" is not a reason code of LOGGING_DISABLED_CHECK; expected one of LOGGING_DISABLED',
       'rules[1].actions[0]: Deactivate is a UPDATE_DEVICE_CERTIFICATE action, which LOGGING_DISABLED_CHECK does not allow; allowed types: PUBLISH_FINDING_TO_SNS, ENABLE_IOT_LOGGING',
       'rules[1].actions[1]: "Missing" is not declared in actions; expected one of Publish, Deactivate',
-      'rules[1]: LOGGING_DISABLED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+      'rules[1]: LOGGING_DISABLED_CHECK changes the fleet but has no cap; set maxFindings (1 to 10000) on the rule or in defaults',
     ]);
   });
 
@@ -358,18 +379,38 @@ const namedCheckTests: Record<PolicyCheckName, () => void> = {
   },
   'fleet-changes-capped': () => {
     const quarantine = { check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['Publish', 'Quarantine'] };
-    it('passes fleet-changing rules capped by defaults or by the rule, and publish-only rules without caps', () => {
+    it('passes fleet-changing rules with a maxFindings of the defaults or of the rule, and publish-only rules without caps', () => {
       expect(issuesOf('fleet-changes-capped', typed)).toEqual([]);
       const { defaults: _, ...noDefaults } = typed;
       expect(
         issuesOf('fleet-changes-capped', {
           ...noDefaults,
           rules: [
-            { ...quarantine, maxPercent: 5 },
+            { ...quarantine, maxFindings: 10, maxPercent: 5 },
             { check: 'LOGGING_DISABLED_CHECK', actions: ['Publish'] },
           ],
         }),
       ).toEqual([]);
+      expect(
+        issuesOf('fleet-changes-capped', {
+          ...withRules({ ...quarantine, maxPercent: 100 }),
+          defaults: { maxFindings: 100 },
+        }),
+      ).toEqual([]);
+    });
+    it('names a fleet-changing rule capped by a percentage only, and says maxPercent 100 is no cap', () => {
+      expect(
+        issuesOf('fleet-changes-capped', {
+          ...withRules(
+            { ...quarantine, maxPercent: 100 },
+            { ...quarantine, check: 'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK' },
+          ),
+          defaults: { maxPercent: 5 },
+        }),
+      ).toEqual([
+        'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet and its only cap is maxPercent 100, which holds nothing back: it is not a cap; set maxFindings (1 to 10000) on the rule or in defaults',
+        'rules[1]: DEVICE_CERTIFICATE_KEY_QUALITY_CHECK changes the fleet but has no maxFindings: maxPercent alone does not bound how many resources one run changes; set maxFindings (1 to 10000) on the rule or in defaults',
+      ]);
     });
     it('names a fleet-changing rule with no cap anywhere', () => {
       expect(
@@ -378,8 +419,8 @@ const namedCheckTests: Record<PolicyCheckName, () => void> = {
           defaults: {},
         }),
       ).toEqual([
-        'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
-        'rules[1]: the rule changes the fleet but has no cap; set maxFindings or maxPercent on the rule or in defaults',
+        'rules[0]: DEVICE_CERTIFICATE_SHARED_CHECK changes the fleet but has no cap; set maxFindings (1 to 10000) on the rule or in defaults',
+        'rules[1]: the rule changes the fleet but has no cap; set maxFindings (1 to 10000) on the rule or in defaults',
       ]);
     });
     it('counts a cap that is set but invalid as set (the schema reports it), and undeclared actions as none', () => {
@@ -465,7 +506,7 @@ describe('the default policy is conservative', () => {
     for (const rule of policy.rules) {
       const caps = effectiveCaps(policy, rule);
       const changes = rule.actions.some((a) => policy.actions[a]?.type !== 'PUBLISH_FINDING_TO_SNS');
-      if (changes) expect(caps.maxFindings ?? caps.maxPercent).toBeDefined();
+      if (changes) expect(caps.maxFindings).toBeLessThanOrEqual(MAX_FINDINGS_CEILING);
       else expect(caps).toEqual({});
     }
   });
@@ -516,5 +557,51 @@ describe('policyDigest', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('the deployed actions (deployedActionIssues)', () => {
+  const policy = {
+    version: 1,
+    actions: {
+      Publish: { type: 'PUBLISH_FINDING_TO_SNS' },
+      Quarantine: { type: 'ADD_THINGS_TO_THING_GROUP' },
+      Deactivate: { type: 'UPDATE_DEVICE_CERTIFICATE' },
+    },
+    defaults: { maxFindings: 10 },
+    rules: [{ check: 'DEVICE_CERTIFICATE_SHARED_CHECK', actions: ['Publish', 'Quarantine'] }],
+  } as const satisfies Policy;
+  const resolve = (name: string) => `stack-${name}`;
+
+  it('passes actions that exist with the declared type', () => {
+    const deployed = new Map([
+      ['Publish', { exists: true as const, type: 'PUBLISH_FINDING_TO_SNS' }],
+      ['Quarantine', { exists: true as const, type: 'ADD_THINGS_TO_THING_GROUP' }],
+    ]);
+    expect(deployedActionIssues(policy, ['Publish', 'Quarantine'], deployed, resolve)).toEqual([]);
+  });
+
+  it('names each action of another type, or missing, by its declaration, once, in name order', () => {
+    const deployed = new Map([
+      ['Quarantine', { exists: true as const, type: 'PUBLISH_FINDING_TO_SNS' }],
+      ['Deactivate', { exists: false as const }],
+      ['Publish', { exists: true as const, type: undefined }],
+    ]);
+    expect(
+      deployedActionIssues(
+        policy,
+        ['Quarantine', 'Publish', 'Deactivate', 'Quarantine'],
+        deployed,
+        resolve,
+      ).map(formatIssue),
+    ).toEqual([
+      'actions.Deactivate: mitigation action stack-Deactivate does not exist in this account and region; deploy it or remove Deactivate from the rules that use it',
+      'actions.Publish.type: declared PUBLISH_FINDING_TO_SNS, but mitigation action stack-Publish is of no type',
+      'actions.Quarantine.type: declared ADD_THINGS_TO_THING_GROUP, but mitigation action stack-Quarantine is a PUBLISH_FINDING_TO_SNS action',
+    ]);
+  });
+
+  it('says nothing of names it was not given an answer for, or the policy does not declare', () => {
+    expect(deployedActionIssues(policy, ['Publish', 'Nuke'], new Map(), resolve)).toEqual([]);
   });
 });

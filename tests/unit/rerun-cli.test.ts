@@ -1,10 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { parseRerunRequest } from '#domain/sweep';
-import { requestRerun, rerunEntry } from '../../cli/rerun.ts';
+import { callerIdentity, requestRerun, rerunEntry } from '../../cli/rerun.ts';
 
 const events = mockClient(EventBridgeClient);
+const sts = mockClient(STSClient);
 
 describe('npm run rerun', () => {
   it('builds the event the sweep function reads as a re-run request', () => {
@@ -24,7 +26,37 @@ describe('npm run rerun', () => {
       'detail-type': entry?.DetailType,
       detail: JSON.parse(entry?.Detail ?? '{}'),
     };
-    expect(parseRerunRequest(asDelivered)).toEqual({ kind: 'rerun', auditTaskId: 'audit-7', rerun: 2 });
+    expect(parseRerunRequest(asDelivered)).toEqual({
+      kind: 'rerun',
+      auditTaskId: 'audit-7',
+      rerun: 2,
+      force: false,
+      requestedBy: 'alice',
+    });
+  });
+
+  it('asks for a forced re-run only with --force, and names the caller by its STS identity', async () => {
+    const arn = 'arn:aws:sts::123456789012:assumed-role/Operator/alice';
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: arn, Account: '123456789012', UserId: 'AROA:alice' });
+    const requestedBy = await callerIdentity(new STSClient({}));
+    expect(requestedBy).toBe(arn);
+    const built = rerunEntry('audit-7', 4, 'bus', requestedBy, true);
+    if (!built.ok) throw new Error('unexpected');
+    expect(JSON.parse(built.entry.Detail!)).toEqual({
+      auditTaskId: 'audit-7',
+      rerun: 4,
+      requestedBy: arn,
+      force: true,
+    });
+    expect(
+      parseRerunRequest({
+        source: built.entry.Source,
+        'detail-type': built.entry.DetailType,
+        detail: JSON.parse(built.entry.Detail!),
+      }),
+    ).toMatchObject({ force: true, requestedBy: arn });
+    sts.on(GetCallerIdentityCommand).resolves({});
+    await expect(callerIdentity(new STSClient({}))).rejects.toThrow('STS GetCallerIdentity answered no ARN');
   });
 
   it('refuses what the sweep would refuse, naming the option', () => {

@@ -1,0 +1,27 @@
+/**
+ * Publishes the report of an audit whose every check to mitigate was held back by its cap
+ * (functions/domain/held-back-report.ts) to the reports topic: no execution starts for such an audit,
+ * so the state machine's report would never say so. Only the planner publishes it, once per "Audit
+ * Completed" delivery (a redelivered event may publish it again); the sweep only logs, or every sweep
+ * of its window would repeat it.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Audit } from '#domain/audit';
+import { heldBackReport } from '#domain/held-back-report';
+import type { NothingToDo } from '#domain/plan';
+import { awsClient, DEFAULT_RETRIES } from './clients.ts';
+import { logger, metrics } from './observability.ts';
+
+export const sns = awsClient(SNSClient, DEFAULT_RETRIES);
+
+export function publishHeldBackReport(reportsTopicArn: string) {
+  return async (plan: NothingToDo, audit: Audit): Promise<void> => {
+    const { subject, message, summary } = heldBackReport(plan, audit);
+    await sns.send(new PublishCommand({ TopicArn: reportsTopicArn, Subject: subject, Message: message }));
+    metrics.addMetric('HeldBackReports', MetricUnit.Count, 1);
+    logger.info('Reported an audit whose every check was held back by its cap', {
+      heldBack: summary.heldBack.map((check) => `${check.checkName}: ${check.cap.name} ${check.cap.value}`),
+    });
+  };
+}
