@@ -2,7 +2,9 @@
  * Polling cost and detection lag of the real state machine, for mitigation tasks lasting 10 s, 10 min,
  * 2 h and 24 h, run on the local stack in virtual time; beside the baseline of a fixed 10-second
  * Wait -> Describe -> Choice loop (the Automated Security Response orchestrator's), whose figures
- * follow from its shape: one describe, 3 state transitions and 9 history events per poll.
+ * follow from its shape: one describe, 3 state transitions and 9 history events per poll. The
+ * figures include the reads of the runtime switch (one before the start, then at most 15 minutes
+ * apart while the task runs: statemachine/polling.ts).
  */
 import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
 import { startLocalStack } from '@device-defender-remediation/local-cloud';
@@ -13,6 +15,8 @@ import type { Policy } from '#domain/policy';
 export interface PollingRow {
   readonly taskSeconds: number;
   readonly describes: number;
+  /** ssm:GetParameter calls on the runtime switch: before the start and while the task ran. */
+  readonly switchReads: number;
   readonly transitions: number;
   readonly historyEvents: number;
   readonly lagSeconds: number;
@@ -43,6 +47,13 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
     parameters: { DeadlineSeconds: String(deadline) },
   });
   const service = stack.emulator.service;
+  // Counts the state machine's reads of the switch (nothing else reads it here: the plan is made below).
+  let switchReads = 0;
+  const read = stack.parameters.get.bind(stack.parameters);
+  stack.parameters.get = (name) => {
+    if (name === stack.switchParameterName) switchReads++;
+    return read(name);
+  };
   const rows: PollingRow[] = [];
   try {
     for (const seconds of taskSeconds) {
@@ -91,6 +102,7 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
         { actionNamePrefix: stack.deployed.stackName },
       );
       if (plan.kind !== 'plan') throw new Error(`no plan: ${plan.detail}`);
+      switchReads = 0;
       const execution = stack.runner.startExecution({
         stateMachineArn: stack.stateMachineArn,
         name: plan.names.executionName,
@@ -100,17 +112,21 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
       const task = await stack.iot.send(
         new DescribeAuditMitigationActionsTaskCommand({ taskId: plan.names.mitigationTaskId }),
       );
-      const report =
-        stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn)?.message ?? '';
-      const summary = JSON.parse(report.slice(report.indexOf('--- JSON ---') + '--- JSON ---'.length)) as {
-        task?: { polls?: number };
-      };
+      const published = stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn);
+      const report = published?.message ?? '';
+      // The summary: the report message attribute, or (formerly) the text after the marker.
+      const attribute = (published?.messageAttributes as Record<string, { StringValue?: string }> | undefined)
+        ?.report?.StringValue;
+      const summary = JSON.parse(
+        attribute ?? report.slice(report.indexOf('--- JSON ---') + '--- JSON ---'.length),
+      ) as { task?: { polls?: number } };
       const lagSeconds =
         ((execution.stopDate?.getTime() ?? Number.NaN) - (task.endTime?.getTime() ?? Number.NaN)) / 1000;
       const baselinePolls = Math.ceil(seconds / 10);
       rows.push({
         taskSeconds: seconds,
         describes: summary.task?.polls ?? Number.NaN,
+        switchReads,
         transitions: execution.history.transitions,
         historyEvents: execution.history.historyEvents,
         lagSeconds,

@@ -230,7 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         [fn.name, fn.handler],
       ]),
     ),
-    ssmParameters: parameters.values,
+    ssmParameters: parameters,
     definitionSubstitutions: Object.fromEntries(
       Object.entries(substitutions).map(([name, value]) => [name, String(value)]),
     ),

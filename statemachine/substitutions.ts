@@ -16,12 +16,26 @@ export interface RemediationSubstitutions {
   readonly DeadlineSeconds: string;
   /** How long to keep retrying a start refused for capacity (LimitExceeded) before StartRejected. */
   readonly CapacityWaitSeconds: string;
+  /**
+   * The stack's own mitigation actions, by name, joined by commas (action names are `[a-zA-Z0-9_-]+`):
+   * a plan naming any other action is refused (PlanRefused). A list, not a prefix: anyone who may create
+   * mitigation actions can create `<stack>-Evil`.
+   */
+  readonly MitigationActionNames: string;
 }
 
 export const DEFAULT_DEADLINE_SECONDS = 86_400;
 export const DEFAULT_CAPACITY_WAIT_SECONDS = 3_600;
 
 export const REMEDIATION_ASL = new URL('./remediation.asl.json', import.meta.url);
+
+/** The local stand-ins for the template's four mitigation actions (stack name `remediation`). */
+export const LOCAL_MITIGATION_ACTION_NAMES = [
+  'remediation-PublishFinding',
+  'remediation-QuarantineDevice',
+  'remediation-DeactivateDeviceCertificate',
+  'remediation-DeactivateCaCertificate',
+] as const;
 
 export const localSubstitutions: RemediationSubstitutions = {
   Partition: 'aws',
@@ -30,4 +44,5 @@ export const localSubstitutions: RemediationSubstitutions = {
   SwitchParameterName: '/device-defender-remediation/mode',
   DeadlineSeconds: String(DEFAULT_DEADLINE_SECONDS),
   CapacityWaitSeconds: String(DEFAULT_CAPACITY_WAIT_SECONDS),
+  MitigationActionNames: LOCAL_MITIGATION_ACTION_NAMES.join(','),
 };

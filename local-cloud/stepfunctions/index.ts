@@ -19,4 +19,5 @@ export {
   type StartExecutionRequest,
 } from './runner.ts';
 export type { SnsMessage } from './sns-task.ts';
+export type { SsmParameterSource, StoredParameter } from './ssm-task.ts';
 export { type ExecutionStatusChangeEvent, executionStatusChangeEvent } from './status-change.ts';

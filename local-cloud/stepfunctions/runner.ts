@@ -11,6 +11,7 @@ import { localIotClient } from './iot-task.ts';
 import type { LambdaHandlers } from './lambda-task.ts';
 import { loadSmithyModel, SdkShapes } from './sdk-shapes.ts';
 import type { SnsMessage } from './sns-task.ts';
+import type { SsmParameterSource } from './ssm-task.ts';
 import { type ExecutionStatusChangeEvent, executionStatusChangeEvent } from './status-change.ts';
 import { type ServedTask, serveResource, type TaskServices } from './tasks.ts';
 
@@ -21,8 +22,8 @@ export interface LocalStepFunctionsOptions {
   readonly iotEndpoint?: string;
   /** In-process handlers by function name or ARN, for `lambda:invoke` and function-ARN tasks. */
   readonly lambdas?: LambdaHandlers;
-  /** Values `aws-sdk:ssm:getParameter` reads; tests may change them while executions run. */
-  readonly ssmParameters?: Map<string, string>;
+  /** What `aws-sdk:ssm:getParameter` reads (a map, or a store with versions); tests may change it while executions run. */
+  readonly ssmParameters?: SsmParameterSource;
   /** Fills the ASL's `${Name}` placeholders, as the template's DefinitionSubstitutions do. */
   readonly definitionSubstitutions?: Readonly<Record<string, string>>;
   /**

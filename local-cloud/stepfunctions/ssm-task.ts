@@ -1,24 +1,41 @@
 import { TaskFailure } from './errors.ts';
 
+/** A parameter as Parameter Store keeps it: its value and its Version, which every change increments. */
+export interface StoredParameter {
+  readonly value: string;
+  readonly version: number;
+}
+
 /**
- * Serves `aws-sdk:ssm:getParameter` from an in-process map that tests may change while executions run
- * (e.g. turning the runtime switch to `paused`). The result is PascalCase, as the SDK integration returns it.
+ * What `aws-sdk:ssm:getParameter` reads: a name -> value map (every parameter at Version 1), or a store
+ * that keeps versions, such as ParameterStore. Tests may change either while executions run.
  */
-export function getSsmParameter(parameters: ReadonlyMap<string, string>, input: unknown) {
+export interface SsmParameterSource {
+  get(name: string): string | StoredParameter | undefined;
+}
+
+/**
+ * Serves `aws-sdk:ssm:getParameter` from an in-process source that tests may change while executions run
+ * (e.g. turning the runtime switch to `paused`). The result is PascalCase, as the SDK integration returns it;
+ * Version is the source's, as GetParameter's `Parameter.Version` is the parameter's
+ * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_Parameter.html).
+ */
+export function getSsmParameter(parameters: SsmParameterSource, input: unknown) {
   const { Name } = (input ?? {}) as { Name?: unknown };
-  const value = typeof Name === 'string' ? parameters.get(Name) : undefined;
-  if (typeof Name !== 'string' || value === undefined) {
+  const found = typeof Name === 'string' ? parameters.get(Name) : undefined;
+  if (typeof Name !== 'string' || found === undefined) {
     throw new TaskFailure(
       'Ssm.ParameterNotFoundException',
       `Parameter ${String(Name)} not found. (Service: Ssm, Status Code: 400)`,
     );
   }
+  const { value, version } = typeof found === 'string' ? { value: found, version: 1 } : found;
   return {
     Parameter: {
       Name,
       Type: 'String',
       Value: value,
-      Version: 1,
+      Version: version,
       ARN: `arn:aws:ssm:us-east-1:123456789012:parameter${Name.startsWith('/') ? '' : '/'}${Name}`,
       DataType: 'text',
     },

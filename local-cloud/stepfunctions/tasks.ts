@@ -4,14 +4,14 @@ import { iotTask } from './iot-task.ts';
 import { invokeLambda, invokeLambdaIntegration, type LambdaHandlers } from './lambda-task.ts';
 import type { SdkShapes } from './sdk-shapes.ts';
 import { publishToSns, type SnsMessage } from './sns-task.ts';
-import { getSsmParameter } from './ssm-task.ts';
+import { getSsmParameter, type SsmParameterSource } from './ssm-task.ts';
 
 /** What the runner lends to the task resources it serves. */
 export interface TaskServices {
   readonly iotClient: IoTClient;
   readonly iotShapes: SdkShapes;
   readonly lambdas: LambdaHandlers;
-  readonly ssmParameters: ReadonlyMap<string, string>;
+  readonly ssmParameters: SsmParameterSource;
   readonly recordSnsMessage: (message: SnsMessage) => void;
   readonly now: () => number;
 }

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { substitute } from '@device-defender-remediation/local-cloud';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { MAX_POLL_WAIT_SECONDS, pollTimes, pollWaitSchedule } from '../../statemachine/polling.ts';
+import {
+  MAX_POLL_WAIT_SECONDS,
+  pollTimes,
+  pollWaitSchedule,
+  START_MARGIN_SECONDS,
+  SWITCH_READ_GAP_SECONDS,
+  switchReadPolls,
+} from '../../statemachine/polling.ts';
 import { localSubstitutions, REMEDIATION_ASL } from '../../statemachine/substitutions.ts';
 
 type State = Record<string, unknown> & { Type: string };
@@ -32,11 +39,44 @@ describe('remediation.asl.json', () => {
     expect(pollTimes(86_400)).toHaveLength(139);
   });
 
-  it('polls again by the same rules after a describe and after a throttled one', () => {
-    const rules = (state: string) => (states[state]!.Choices as unknown[]).slice(-2);
+  it('polls again by the same rules after a describe and after a throttled one, the switch first', () => {
+    const rules = (state: string) => (states[state]!.Choices as unknown[]).slice(-5);
     expect(rules('TaskStatus')).toEqual(rules('PollAgain'));
+    expect(states.PollAgain!.Choices).toHaveLength(5);
+    expect(states.TaskStatus!.Default).toBe(states.PollAgain!.Default);
     const lastScheduled = pollWaitSchedule().length - 1;
-    expect(rules('PollAgain')[1]).toMatchObject({ NumericLessThan: lastScheduled });
+    expect(rules('PollAgain')[3]).toMatchObject({
+      NumericGreaterThanEquals: lastScheduled,
+      Next: 'WaitToPollAtCap',
+    });
+  });
+
+  it('carries the polls that read the switch, and every poll reads it within 15 minutes of the last read', () => {
+    const { config } = states.Begin!.Parameters as { config: Record<string, number[]> };
+    const reads = switchReadPolls();
+    expect(config.switchReadPolls).toEqual(reads);
+    expect(reads).not.toContain(1);
+    expect((states.Begin!.Parameters as { poll: Record<string, unknown> }).poll.readSwitchAtNextPoll).toBe(
+      false,
+    );
+    // Every poll after the schedule (the waits at the cap) reads it: the last scheduled polls do too.
+    const schedule = pollWaitSchedule();
+    expect(reads.at(-1)).toBe(schedule.length);
+    // Poll n comes after n waits; the switch was last read at most START_MARGIN_SECONDS before the start.
+    const timeOf = (poll: number) =>
+      Array.from({ length: poll }, (_, i) => schedule[i] ?? MAX_POLL_WAIT_SECONDS).reduce((a, b) => a + b, 0);
+    let lastRead = -START_MARGIN_SECONDS;
+    for (let poll = 1; poll <= 200; poll++) {
+      expect(timeOf(poll) - lastRead, `poll ${poll}`).toBeLessThanOrEqual(SWITCH_READ_GAP_SECONDS);
+      if (poll > schedule.length || reads.includes(poll)) lastRead = timeOf(poll);
+    }
+  });
+
+  it('advances a poll that reads the switch as one that does not', () => {
+    expect(states.AdvancePollThenReadSwitch!.Parameters).toEqual(states.AdvancePoll!.Parameters);
+    expect(states.AdvancePollThenReadSwitch!.Next).toBe('ReadSwitchWhileRunning');
+    expect(states.AdvancePollAtCap!.Next).toBe('ReadSwitchWhileRunning');
+    expect(states.AdvancePoll!.Next).toBe('DescribeTask');
   });
 
   it('catches every error of every task, so each outcome is reported', () => {
@@ -55,6 +95,7 @@ describe('remediation.asl.json', () => {
       ['DeadlineExceeded', 'DeadlineExceeded'],
       ['StartRejected', 'StartRejected'],
       ['Paused', 'Paused'],
+      ['PlanRefused', 'PlanRefused'],
       ['Unexpected', '$.outcome.error'],
     ]);
   });

@@ -81,6 +81,24 @@ describe('reads of AWS results in remediation.asl.json', () => {
     ];
     expect(unguardedOptionalReads(asl, model)).toEqual([
       'KeepSwitch (Parameters.value.$): $.switchParameter.Parameter.Value may be omitted by AWS (a result outside the model) and no IsPresent guard proves it',
+      'KeepSwitch (Parameters.version.$): $.switchParameter.Parameter.Version may be omitted by AWS (a result outside the model) and no IsPresent guard proves it',
+    ]);
+  });
+
+  it('finds the switch read while the task runs, when TaskStatus reads its value unguarded', () => {
+    const asl = definition();
+    const rules = asl.States.TaskStatus!.Choices as Record<string, unknown>[];
+    // Without the rule that sends a switch without a value elsewhere.
+    asl.States.TaskStatus!.Choices = rules.filter((rule) => rule.Next !== 'SwitchUnsetWhileRunning');
+    const omitted = (at: string, path: string) =>
+      `${at}: ${path} may be omitted by AWS (a result outside the model) and no IsPresent guard proves it`;
+    expect(unguardedOptionalReads(asl, model)).toEqual([
+      omitted('SwitchPausedWhileRunning (Parameters.value.$)', '$.switchParameter.Parameter'),
+      omitted('SwitchPausedWhileRunning (Parameters.value.$)', '$.switchParameter.Parameter.Value'),
+      omitted('TaskStatus (Choices[4].rule.Not.Or[0].Variable)', '$.switchParameter.Parameter'),
+      omitted('TaskStatus (Choices[4].rule.Not.Or[0].Variable)', '$.switchParameter.Parameter.Value'),
+      omitted('TaskStatus (Choices[4].rule.Not.Or[1].Variable)', '$.switchParameter.Parameter'),
+      omitted('TaskStatus (Choices[4].rule.Not.Or[1].Variable)', '$.switchParameter.Parameter.Value'),
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
   type FindingFixture,
   type LambdaHandler,
   LocalStepFunctions,
+  ParameterStore,
   startEmulator,
   VirtualClock,
 } from '@device-defender-remediation/local-cloud';
@@ -18,6 +19,7 @@ import { afterEach } from 'vitest';
 import type { RemediationPlan } from '#domain/plan';
 import type { RemediationReport } from '#domain/remediation-report';
 import {
+  type LOCAL_MITIGATION_ACTION_NAMES,
   localSubstitutions,
   REMEDIATION_ASL,
   type RemediationSubstitutions,
@@ -40,20 +42,24 @@ export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
 export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/device-defender-mitigation';
 
-const ACTIONS: Record<string, MitigationActionParams> = {
+/** The stack's four mitigation actions (template.yaml), as the harness creates them in the emulator. */
+const ACTIONS: Record<(typeof LOCAL_MITIGATION_ACTION_NAMES)[number], MitigationActionParams> = {
   'remediation-PublishFinding': {
     publishFindingToSnsParams: { topicArn: 'arn:aws:sns:us-east-1:123456789012:findings' },
   },
   'remediation-QuarantineDevice': { addThingsToThingGroupParams: { thingGroupNames: ['quarantine'] } },
   'remediation-DeactivateDeviceCertificate': { updateDeviceCertificateParams: { action: 'DEACTIVATE' } },
+  'remediation-DeactivateCaCertificate': { updateCACertificateParams: { action: 'DEACTIVATE' } },
 };
+/** What the template hands the state machine as MitigationActionNames: the stack's actions, no others. */
+export const STACK_ACTION_NAMES = Object.keys(ACTIONS).join(',');
 
-/** A Map that counts reads, to see how often the state machine re-read the switch. */
-export class CountingParameters extends Map<string, string> {
+/** Parameter Store (versions included) counting reads, to see how often the state machine read the switch. */
+export class CountingParameters extends ParameterStore {
   reads = 0;
-  override get(key: string): string | undefined {
+  override get(name: string) {
     this.reads++;
-    return super.get(key);
+    return super.get(name);
   }
 }
 
@@ -122,6 +128,8 @@ export function mitigationTasks(service: Service, now: number) {
 export interface HarnessOptions {
   readonly substitutions?: Partial<RemediationSubstitutions>;
   readonly switchValue?: string;
+  /** The switch's Version when the run starts; by default the one the fixture plan saw. */
+  readonly switchVersion?: number;
   /** Replaces the real report handler, e.g. with one that fails. */
   readonly reportHandler?: LambdaHandler;
 }
@@ -144,7 +152,10 @@ export async function remediationHarness(options: HarnessOptions = {}) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const switchParameter = new CountingParameters([[SWITCH, options.switchValue ?? 'enforce']]);
+  const switchParameter = new CountingParameters(clock);
+  // Every set is a new version, as in Parameter Store: set until the version the plan saw.
+  for (let version = 0; version < (options.switchVersion ?? PLAN.mode.switch.version); version++)
+    switchParameter.set(SWITCH, options.switchValue ?? 'enforce');
   const sfn = new LocalStepFunctions({
     clock,
     iotEndpoint: proxy.endpoint,
@@ -152,27 +163,42 @@ export async function remediationHarness(options: HarnessOptions = {}) {
       'report-remediation': options.reportHandler ?? createReportHandler(iotMitigationRecords(reportIot)),
     },
     ssmParameters: switchParameter,
-    definitionSubstitutions: { ...localSubstitutions, ...options.substitutions },
+    definitionSubstitutions: {
+      ...localSubstitutions,
+      MitigationActionNames: STACK_ACTION_NAMES,
+      ...options.substitutions,
+    },
   });
 
-  /** Runs the plan; resolves with the outcome, the execution and the one report it published. */
-  async function run(plan: RemediationPlan) {
+  /**
+   * Runs the plan, under its own name unless told another (an execution started by hand); resolves with
+   * the outcome, the execution and the one report it published.
+   */
+  async function run(plan: RemediationPlan, name = plan.names.executionName) {
+    return runInput(plan, name);
+  }
+
+  /** Starts an execution with any input under `name`, as anyone with states:StartExecution may. */
+  async function runInput(input: unknown, name: string) {
     const startedAt = clock.now();
-    const execution = sfn.startExecution({
-      definition: REMEDIATION_ASL,
-      name: plan.names.executionName,
-      input: plan,
-    });
+    const execution = sfn.startExecution({ definition: REMEDIATION_ASL, name, input });
     const outcome = await execution.result;
     const published = sfn.snsMessages.filter((m) => m.executionArn === execution.executionArn);
     const message = published[0]?.message ?? '';
     const json = message.indexOf(JSON_MARKER);
-    // Without the marker (the report function failed) there is no summary to read.
+    // The summary travels as the report attribute, or (formerly) after the marker in the text.
+    const attribute = (
+      published[0]?.messageAttributes as Record<string, { StringValue?: string }> | undefined
+    )?.report?.StringValue;
     const summary = (
-      json < 0 ? null : JSON.parse(message.slice(json + JSON_MARKER.length))
+      attribute !== undefined
+        ? JSON.parse(attribute)
+        : json < 0
+          ? null
+          : JSON.parse(message.slice(json + JSON_MARKER.length))
     ) as RemediationReport;
     return { outcome, execution, published, message, summary, elapsedMs: clock.now() - startedAt };
   }
 
-  return { clock, service, proxy, sfn, switchParameter, run };
+  return { clock, service, proxy, sfn, switchParameter, run, runInput };
 }

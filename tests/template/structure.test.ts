@@ -287,6 +287,18 @@ describe('the state machine and its DefinitionSubstitutions', () => {
     },
   );
 
+  it('hands in every mitigation action of the template, and nothing else, as MitigationActionNames', () => {
+    const actions = resourcesOfType('AWS::IoT::MitigationAction').map(([id]) => id);
+    expect(actions.length).toBeGreaterThan(0);
+    for (const [id] of machines) {
+      const substitutions = resources[id]!.Properties?.DefinitionSubstitutions as Record<string, Json>;
+      // Names joined by commas (action names are [a-zA-Z0-9_-]+): the ASL splits them with States.StringSplit.
+      expect(substitutions.MitigationActionNames).toEqual({
+        'Fn::Join': [',', actions.map((action) => ({ Ref: action }))],
+      });
+    }
+  });
+
   it('substitutes the partition, never a literal one', () => {
     for (const [id] of machines) {
       const substitutions = resources[id]!.Properties?.DefinitionSubstitutions as Record<string, Json>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../clock.ts';
+import { ParameterStore } from '../../parameter-store.ts';
 import { type LambdaHandler, LocalStepFunctions } from '../../stepfunctions/index.ts';
 
 const START = Date.UTC(2026, 0, 1);
@@ -141,5 +142,31 @@ describe('SNS and SSM tasks', () => {
     const missing = await sfn.startExecution({ definition, input: { name: '/nope' } }).result;
     expect(found.output).toEqual({ mode: 'paused' });
     expect(missing.output).toEqual({ mode: 'missing' });
+  });
+
+  it("answers ssm:getParameter with the parameter's Version from a store that keeps versions (a map's are 1)", async () => {
+    const clock = new VirtualClock(START);
+    const store = new ParameterStore(clock);
+    const sfn = new LocalStepFunctions({ clock, ssmParameters: store });
+    const definition = {
+      StartAt: 'Mode',
+      States: {
+        Mode: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:ssm:getParameter',
+          Parameters: { Name: '/remediation/mode' },
+          ResultSelector: { 'value.$': '$.Parameter.Value', 'version.$': '$.Parameter.Version' },
+          End: true,
+        },
+      },
+    };
+    store.set('/remediation/mode', 'paused');
+    store.set('/remediation/mode', 'enforce');
+    const read = await sfn.startExecution({ definition }).result;
+    expect(read.output).toEqual({ value: 'enforce', version: 2 });
+
+    const { sfn: withMap } = newRunner({}, new Map([['/remediation/mode', 'enforce']]));
+    const fromMap = await withMap.startExecution({ definition }).result;
+    expect(fromMap.output).toEqual({ value: 'enforce', version: 1 });
   });
 });
