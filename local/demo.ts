@@ -20,6 +20,7 @@ import {
   plannerResult,
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
+import { type RemediationReport, summaryFromAttributes } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
 
 export interface DemoOptions {
@@ -39,7 +40,10 @@ export interface DemoResult {
   readonly planned: PlanRemediationResult;
   readonly outcome?: ExecutionOutcome;
   readonly history?: LocalExecution['history'];
+  /** The report's text, as a person reads it (the published message). */
   readonly report?: string;
+  /** The report's summary, as a script reads it: the `report` message attribute, never the text. */
+  readonly reportSummary?: RemediationReport;
   readonly fleetBefore: FleetSummary;
   readonly fleetAfter: FleetSummary;
   /** Non-compliant resources per check: the first audit, and the re-audit after remediation. */
@@ -47,8 +51,6 @@ export interface DemoResult {
   readonly virtualMs: number;
   readonly realMs: number;
 }
-
-const REPORT_JSON_MARKER = '--- JSON ---';
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? (() => undefined);
@@ -107,13 +109,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const outcome = await execution.result;
     const virtualMs = stack.clock.now() - virtualStart;
     const published = stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn);
-    const report = published?.message.split(REPORT_JSON_MARKER)[0]?.trim();
+    const report = published?.message;
+    const reportSummary = summaryFromAttributes(published?.messageAttributes);
     log(
       `${clock()} Execution ${execution.name} ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}; ${execution.history.transitions} state transitions, ${execution.history.historyEvents} history events`,
     );
     log('');
     log('The report, as published to the reports topic:');
     log(indent(report ?? '(no report was published)'));
+    if (reportSummary)
+      log(
+        `(Scripts read the summary from the message attribute "report": outcome ${reportSummary.outcome.name}, ${reportSummary.checks?.length ?? 0} checks.)`,
+      );
 
     const fleetAfter = stack.emulator.service.fleetSummary();
     let after: Record<string, number> | undefined;
@@ -132,6 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       outcome,
       history: execution.history,
       ...(report === undefined ? {} : { report }),
+      ...(reportSummary === undefined ? {} : { reportSummary }),
       fleetAfter,
       nonCompliant: { ...base.nonCompliant, ...(after === undefined ? {} : { after }) },
       virtualMs,

@@ -1,7 +1,8 @@
 /**
  * cleanup-execution: the target of the rule on FAILED / TIMED_OUT / ABORTED remediation executions.
  * Cancels the execution's mitigation task if it is still running (task id = execution name), so no
- * task acts on the fleet unobserved, and tells the reports topic.
+ * task acts on the fleet unobserved, and tells the reports topic: a text for a person (every value
+ * escaped) and, as the message attribute `notice`, the same for machines.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
@@ -61,9 +62,14 @@ async function cleanupExecutionHandler(event: unknown): Promise<CleanupExecution
 
   const notify = needsNotice(execution, cleanup);
   if (notify) {
-    const { subject, message } = cleanupNotice(execution, cleanup);
+    const { subject, message, attributes } = cleanupNotice(execution, cleanup);
     await sns.send(
-      new PublishCommand({ TopicArn: config.reportsTopicArn, Subject: subject, Message: message }),
+      new PublishCommand({
+        TopicArn: config.reportsTopicArn,
+        Subject: subject,
+        Message: message,
+        MessageAttributes: attributes,
+      }),
     );
   }
   return { outcome: cleanup, notified: notify };

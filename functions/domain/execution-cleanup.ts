@@ -1,8 +1,11 @@
 /**
  * The cleanup's pure parts: reading the "Step Functions Execution Status Change" event of a remediation
- * execution that ended badly, and the notice a person reads afterwards.
+ * execution that ended badly, and the notice a person reads afterwards. The notice's text escapes every
+ * value (an error's cause may carry a device's or a service's text: functions/domain/text.ts); its
+ * machine-readable part travels apart, as the message attribute `notice`.
  */
 import { type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
+import { byteLength, capped, safe, snsSubject, truncateUtf8 } from './text.ts';
 
 /** Outcomes the state machine reports itself before failing (DESIGN "Outcomes and error names"). */
 export const REPORTED_OUTCOMES = [
@@ -82,28 +85,67 @@ export function needsNotice(execution: EndedExecution, cleanup: TaskCleanup): bo
   );
 }
 
-export function cleanupNotice(
-  execution: EndedExecution,
-  cleanup: TaskCleanup,
-): { subject: string; message: string } {
+/** The SNS message attribute that carries the notice's JSON: `{ execution, cleanup }`. */
+export const NOTICE_ATTRIBUTE = 'notice';
+/** The cause a person reads: its first 2,000 bytes (Step Functions allows 32,768 characters). */
+const MAX_CAUSE_TEXT_BYTES = 2_000;
+/**
+ * The cause the attribute keeps: its first 16 KiB, so that the JSON (at most six bytes a byte, for
+ * escaped controls) and the text stay well within SNS's 262,144 bytes (docs/aws-facts/sns-sqs.md).
+ */
+export const MAX_CAUSE_ATTRIBUTE_BYTES = 16_384;
+
+export interface CleanupNotice {
+  /** Printable ASCII, fewer than 100 characters, as SNS requires. */
+  readonly subject: string;
+  /** For a person: every value escaped, nothing else in it. */
+  readonly message: string;
+  /** For machines: `notice` (the JSON of `{ execution, cleanup }`), `status`, `executionName`. */
+  readonly attributes: Readonly<
+    Record<string, { readonly DataType: 'String'; readonly StringValue: string }>
+  >;
+}
+
+export function cleanupNotice(execution: EndedExecution, cleanup: TaskCleanup): CleanupNotice {
   const what: Record<TaskCleanup, string> = {
-    canceled: `Its mitigation task ${execution.name} was still running and has been canceled.`,
-    'already-ended': `Its mitigation task ${execution.name} had already ended; nothing was canceled.`,
+    canceled: safe`Its mitigation task ${execution.name} was still running and has been canceled.`,
+    'already-ended': safe`Its mitigation task ${execution.name} had already ended; nothing was canceled.`,
     'never-started': 'No mitigation task had been started.',
     'not-applicable': 'It was a dry run: no mitigation task is ever started.',
-    'not-ours': `It started no mitigation task; a task named ${execution.name}, if any, is not its own and was left alone.`,
+    'not-ours': safe`It started no mitigation task; a task named ${execution.name}, if any, is not its own and was left alone.`,
   };
   const lines = [
-    `The remediation execution ${execution.name} ended ${execution.status}.`,
+    safe`The remediation execution ${execution.name} ended ${execution.status}.`,
     what[cleanup],
-    ...(execution.error ? [`Error: ${execution.error}`] : []),
-    ...(execution.cause ? [`Cause: ${execution.cause.slice(0, 2000)}`] : []),
-    `Execution: ${execution.executionArn}`,
+    ...(execution.error ? [safe`Error: ${execution.error}`] : []),
+    ...(execution.cause ? [safe`Cause: ${capped(execution.cause, MAX_CAUSE_TEXT_BYTES)}`] : []),
+    safe`Execution: ${execution.executionArn}`,
     'The sweep does not retry this audit under the same name; an operator can re-run it (npm run rerun).',
   ];
+  const cause = execution.cause && truncateUtf8(execution.cause, MAX_CAUSE_ATTRIBUTE_BYTES);
+  const recorded =
+    cause === undefined || cause === execution.cause
+      ? execution
+      : { ...execution, cause, causeTruncated: true as const };
   return {
-    // SNS subjects are at most 100 characters.
-    subject: `Remediation ${execution.status}: ${execution.name}`.slice(0, 100),
-    message: `${lines.join('\n')}\n\n${JSON.stringify({ execution, cleanup })}`,
+    subject: snsSubject(`Remediation ${execution.status}: ${execution.name}`),
+    message: lines.join('\n'),
+    attributes: {
+      [NOTICE_ATTRIBUTE]: {
+        DataType: 'String',
+        StringValue: JSON.stringify({ execution: recorded, cleanup }),
+      },
+      status: { DataType: 'String', StringValue: execution.status },
+      executionName: { DataType: 'String', StringValue: execution.name },
+    },
   };
+}
+
+/** The notice's size as SNS counts it: the message, the subject and every attribute's name, type and value. */
+export function noticeBytes(notice: CleanupNotice): number {
+  return Object.entries(notice.attributes).reduce(
+    (sum, [name, value]) =>
+      sum + byteLength(name) + byteLength(value.DataType) + byteLength(value.StringValue),
+    byteLength(notice.message) + byteLength(notice.subject),
+  );
 }

@@ -6,11 +6,17 @@
  * says when the sample is incomplete.
  */
 import type { ResourceIdentifier } from '@aws-sdk/client-iot';
+import { truncateUtf8 } from './text.ts';
 
 export const DEFAULT_CALL_BUDGET_PER_CHECK = 100;
 export const DEFAULT_SAMPLE_SIZE = 10;
-/** Error messages may hold 2,048 characters; the report keeps the start of each. */
-export const MAX_MESSAGE_LENGTH = 300;
+/**
+ * Error messages may hold 2,048 characters; the report keeps the first 600 UTF-8 bytes of each, and
+ * of a resource's description (a client id alone may be any UTF-8). Sizes are bytes: SNS and Step
+ * Functions count bytes, and a character may take four.
+ */
+export const MAX_MESSAGE_BYTES = 600;
+export const MAX_RESOURCE_BYTES = 600;
 /** ListAuditFindings' largest page. */
 export const FINDINGS_PAGE_SIZE = 250;
 
@@ -99,10 +105,10 @@ export async function sampleFailedFindings(
       if (execution)
         findings.push({
           findingId: finding.findingId,
-          resource: finding.resource,
+          resource: truncate(finding.resource, MAX_RESOURCE_BYTES),
           actionName: execution.actionName,
           errorCode: execution.errorCode,
-          message: truncate(execution.message, MAX_MESSAGE_LENGTH),
+          message: truncate(execution.message, MAX_MESSAGE_BYTES),
         });
     }
     nextToken = page.nextToken;
@@ -120,6 +126,10 @@ export function describeResource(
   return [type ?? 'UNKNOWN_RESOURCE', ...parts].join(' ');
 }
 
-export function truncate(text: string, maxLength: number): string {
-  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+/**
+ * The start of `text` within `maxBytes` UTF-8 bytes, cut at a character boundary and ended with `…`.
+ * The text stays raw: it is data (the report's summary); the report's text escapes it for a person.
+ */
+export function truncate(text: string, maxBytes: number): string {
+  return truncateUtf8(text, maxBytes);
 }

@@ -1,15 +1,22 @@
 /**
  * The report of one remediation run: what the state machine hands the report function (its state), and
- * what goes to the reports topic: a bounded JSON summary and a text for a person. Every outcome is
- * reported, a dry run included; the summary's size never depends on the number of findings.
+ * what goes to the reports topic: a text for a person (the SNS message) and a bounded JSON summary for
+ * machines, which travels apart from the text, as the message attribute `report` (the Publish state
+ * sends `message.text` as the message and `message.report`, the summary's JSON, as the attribute).
+ * Every outcome is reported, a dry run included; the summary's size never depends on the number of
+ * findings.
+ *
+ * Resource names and service messages are untrusted: every value in the text and the subject is
+ * escaped (functions/domain/text.ts), so none can start a line or forge a part of the report. Every
+ * bound is in UTF-8 bytes, as SNS and Step Functions count them (docs/aws-facts/sns-sqs.md).
  */
 import {
-  DEFAULT_SAMPLE_SIZE,
   type FailedFindingsSample,
   type MitigationRecords,
   sampleFailedFindings,
 } from './failed-findings.ts';
 import type { RemediationPlan } from './plan.ts';
+import { asciiJson, byteLength, capped, joinLinesWithin, safe, snsSubject, truncateUtf8 } from './text.ts';
 
 /** How an execution ends (DESIGN "Outcomes and error names"); the first two succeed. */
 export const OUTCOME_NAMES = [
@@ -20,6 +27,7 @@ export const OUTCOME_NAMES = [
   'DeadlineExceeded',
   'StartRejected',
   'Paused',
+  'PlanRefused',
   'Unexpected',
 ] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];
@@ -98,24 +106,69 @@ export interface RemediationReport {
     readonly detail: string;
   }[];
   readonly skippedChecks: number;
+  /** Present when something was cut to keep within the byte limits below, and what. */
+  readonly truncatedForSize?: {
+    /** Samples of failed findings were dropped (the checks concerned say `trimmedForSize`). */
+    readonly failedFindings?: true;
+    /** Long texts (the cause, the mode's reason, held-back details) were cut; each ends with `…`. */
+    readonly fields?: true;
+    /** The message's last lines were left out; its last line says how many. */
+    readonly text?: true;
+  };
 }
 
 export interface ReportMessage {
+  /** For machines: the execution's output, and (as `message.report`) the `report` attribute. */
   readonly summary: RemediationReport;
-  /** At most 100 printable ASCII characters, as SNS requires. */
+  /** Printable ASCII, fewer than 100 characters, as SNS requires. */
   readonly subject: string;
-  /** The text for a person, then the summary as JSON. */
-  readonly message: string;
+  /** What the Publish state sends to the reports topic. */
+  readonly message: {
+    /** The SNS message: text for a person and nothing else; every value in it is escaped. */
+    readonly text: string;
+    /**
+     * The `report` attribute: `summary`'s JSON, printable ASCII (`asciiJson`). The function writes it,
+     * not the state machine: its bytes are known exactly, and no intrinsic touches it (the local engine,
+     * aws-local-stepfunctions 3.0.0, strips every backslash from an intrinsic's result).
+     */
+    readonly report: string;
+  };
 }
 
 export interface ReportOptions {
   readonly callBudgetPerCheck?: number | undefined;
   readonly sampleSize?: number;
-  /** The summary's JSON is kept under this many characters by trimming samples (payloads cap at 256 KB). */
-  readonly maxSummaryLength?: number;
+  /** The report attribute (the summary's JSON, ASCII) is kept within this many bytes, samples first. */
+  readonly maxSummaryBytes?: number;
 }
 
-export const MAX_SUMMARY_LENGTH = 60_000;
+/** The summary's own bound: a quarter of what SNS admits, the text takes the rest. */
+export const MAX_SUMMARY_BYTES = 65_536;
+
+/**
+ * SNS: a message, with all its attributes (each one's name, type and value), is at most 262,144
+ * bytes (https://docs.aws.amazon.com/sns/latest/api/API_MessageAttributeValue.html). Step Functions: a
+ * task's parameters and result and a state's input and output are at most 262,144 bytes of UTF-8
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/limits.html). docs/aws-facts/sns-sqs.md.
+ */
+export const SNS_MESSAGE_LIMIT_BYTES = 262_144;
+export const STATE_PAYLOAD_LIMIT_BYTES = 262_144;
+/**
+ * Kept free below each limit: the Lambda invoke result's metadata around its Payload (status code,
+ * executed version, HTTP headers, request id), which the state holds beside the answer.
+ */
+export const HEADROOM_BYTES = 4_096;
+
+/** The UTF-8 bytes of a value's JSON: how Step Functions measures a payload. */
+const jsonBytes = (value: unknown) => byteLength(JSON.stringify(value));
+
+/** The SNS message attribute that carries the summary's JSON (set by the Publish state). */
+export const REPORT_ATTRIBUTE = 'report';
+
+/** A cause may be 32,768 characters; the text shows its first 8 KiB, the summary keeps it whole. */
+const MAX_CAUSE_TEXT_BYTES = 8_192;
+/** When nothing else fits, each long text of the summary is cut to this. */
+const MAX_FIELD_BYTES_WHEN_CUT = 2_048;
 
 export class InvalidReportRequest extends Error {
   override readonly name = 'InvalidReportRequest';
@@ -169,42 +222,35 @@ export async function buildRemediationReport(
     });
   }
 
-  const summary = fitToLength(
-    {
-      auditTaskId: plan.auditTaskId,
-      executionName: plan.names.executionName,
-      mitigationTaskId: plan.names.mitigationTaskId,
-      mode: {
-        effective: plan.mode.effective,
-        policy: plan.mode.policy,
-        switchWhenPlanned: plan.mode.switch.value,
-        ...(request.switch && { switchBeforeStart: request.switch.value }),
-        reason: plan.mode.reason,
-      },
-      outcome: {
-        name: outcome.name,
-        succeeded: outcome.name === 'Completed' || outcome.name === 'DryRun',
-        ...(outcome.error === undefined ? {} : { error: outcome.error }),
-        cause: outcome.cause,
-      },
-      ...(taskId !== undefined && { task: taskSummary(request, taskId) }),
-      ...(request.capacity &&
-        request.capacity.waits > 0 && {
-          capacity: { waits: request.capacity.waits, waitedSeconds: request.capacity.waitedSeconds },
-        }),
-      checks,
-      heldBack: plan.decisions.flatMap((d) =>
-        d.outcome === 'hold-back' ? [{ checkName: d.checkName, reason: d.reason, detail: d.detail }] : [],
-      ),
-      skippedChecks: plan.decisions.filter((d) => d.outcome === 'skip').length,
+  const whole: RemediationReport = {
+    auditTaskId: plan.auditTaskId,
+    executionName: plan.names.executionName,
+    mitigationTaskId: plan.names.mitigationTaskId,
+    mode: {
+      effective: plan.mode.effective,
+      policy: plan.mode.policy,
+      switchWhenPlanned: plan.mode.switch.value,
+      ...(request.switch && { switchBeforeStart: request.switch.value }),
+      reason: plan.mode.reason,
     },
-    options.maxSummaryLength ?? MAX_SUMMARY_LENGTH,
-  );
-  return {
-    summary,
-    subject: subjectOf(summary),
-    message: `${reportText(summary)}\n\n--- JSON ---\n${JSON.stringify(summary)}`,
+    outcome: {
+      name: outcome.name,
+      succeeded: outcome.name === 'Completed' || outcome.name === 'DryRun',
+      ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      cause: outcome.cause,
+    },
+    ...(taskId !== undefined && { task: taskSummary(request, taskId) }),
+    ...(request.capacity &&
+      request.capacity.waits > 0 && {
+        capacity: { waits: request.capacity.waits, waitedSeconds: request.capacity.waitedSeconds },
+      }),
+    checks,
+    heldBack: plan.decisions.flatMap((d) =>
+      d.outcome === 'hold-back' ? [{ checkName: d.checkName, reason: d.reason, detail: d.detail }] : [],
+    ),
+    skippedChecks: plan.decisions.filter((d) => d.outcome === 'skip').length,
   };
+  return fitToLimits(request, whole, options.maxSummaryBytes ?? MAX_SUMMARY_BYTES);
 }
 
 function checkStatistics(result: CheckStatisticsResult): CheckStatistics {
@@ -238,27 +284,141 @@ function taskSummary(request: ReportRequest, taskId: string): NonNullable<Remedi
   };
 }
 
-/** Drops samples from the longest lists until the JSON fits: a report must always be deliverable. */
-function fitToLength(report: RemediationReport, maxLength: number): RemediationReport {
-  let fitted = report;
-  for (let keep = DEFAULT_SAMPLE_SIZE; JSON.stringify(fitted).length > maxLength && keep >= 0; keep--) {
-    fitted = {
-      ...report,
-      checks: report.checks.map((check) =>
-        check.failedFindings && check.failedFindings.findings.length > keep
-          ? {
-              ...check,
-              failedFindings: {
-                ...check.failedFindings,
-                findings: check.failedFindings.findings.slice(0, keep),
-                trimmedForSize: true,
-              },
-            }
-          : check,
-      ),
-    };
+/**
+ * The report within every byte limit it meets on its way: its summary within `maxSummaryBytes`, the
+ * SNS message with its attributes, the Publish state's parameters and the state after Report within
+ * 262,144 bytes each (less HEADROOM_BYTES). Samples go first, from the longest lists; then long texts
+ * are cut; then the text's last lines. A report must always be deliverable: when even that fails, the
+ * function fails and the state machine publishes its report without details.
+ */
+function fitToLimits(
+  request: ReportRequest,
+  whole: RemediationReport,
+  maxSummaryBytes: number,
+): ReportMessage {
+  const subject = subjectOf(whole);
+  const largest = Math.max(0, ...whole.checks.map((c) => c.failedFindings?.findings.length ?? 0));
+  for (let keep = largest; keep >= 0; keep--) {
+    const summary = keepSamples(whole, keep);
+    if (asciiJson(summary).length > maxSummaryBytes) continue;
+    const report = reportMessage(summary, subject, reportText(summary));
+    if (withinLimits(request, report)) return report;
   }
-  return fitted;
+  const cut = cutFields(keepSamples(whole, 0));
+  const withCutFields = reportMessage(cut, subject, reportText(cut));
+  if (withinLimits(request, withCutFields)) return withCutFields;
+  const summary = addTruncated(cut, { text: true });
+  const { text, omitted } = joinLinesWithin(
+    reportLines(summary),
+    (candidate) => withinLimits(request, reportMessage(summary, subject, candidate)),
+    (omitted) =>
+      `[${omitted} more lines left out to fit the SNS message limit (${SNS_MESSAGE_LIMIT_BYTES} bytes with its attributes); the summary is in the ${REPORT_ATTRIBUTE} attribute]`,
+  );
+  if (omitted === reportLines(summary).length && text === '')
+    throw new Error(
+      `the report does not fit in ${SNS_MESSAGE_LIMIT_BYTES} bytes even without its text (state ${jsonBytes(request)} bytes)`,
+    );
+  return reportMessage(summary, subject, text);
+}
+
+function reportMessage(summary: RemediationReport, subject: string, text: string): ReportMessage {
+  return { summary, subject, message: { text, report: asciiJson(summary) } };
+}
+
+/** The report with at most `keep` samples per check, marked where some were dropped. */
+function keepSamples(report: RemediationReport, keep: number): RemediationReport {
+  let dropped = false;
+  const checks = report.checks.map((check) => {
+    if (!check.failedFindings || check.failedFindings.findings.length <= keep) return check;
+    dropped = true;
+    return {
+      ...check,
+      failedFindings: {
+        ...check.failedFindings,
+        findings: check.failedFindings.findings.slice(0, keep),
+        trimmedForSize: true as const,
+      },
+    };
+  });
+  return dropped ? addTruncated({ ...report, checks }, { failedFindings: true }) : report;
+}
+
+/** Every long text of the summary cut to MAX_FIELD_BYTES_WHEN_CUT, marked if any was. */
+function cutFields(report: RemediationReport): RemediationReport {
+  const cut = (text: string) => truncateUtf8(text, MAX_FIELD_BYTES_WHEN_CUT);
+  const fitted: RemediationReport = {
+    ...report,
+    mode: { ...report.mode, reason: cut(report.mode.reason) },
+    outcome: { ...report.outcome, cause: cut(report.outcome.cause) },
+    heldBack: report.heldBack.map((held) => ({ ...held, detail: cut(held.detail) })),
+  };
+  return asciiJson(fitted) === asciiJson(report) ? report : addTruncated(fitted, { fields: true });
+}
+
+function addTruncated(
+  report: RemediationReport,
+  what: NonNullable<RemediationReport['truncatedForSize']>,
+): RemediationReport {
+  return { ...report, truncatedForSize: { ...report.truncatedForSize, ...what } };
+}
+
+/**
+ * Whether the report keeps within SNS's and Step Functions' limits, less HEADROOM_BYTES: the SNS
+ * message (text, subject and every attribute's name, type and value), the Publish state's parameters
+ * and the state after Report (its input and the function's answer), each in UTF-8 bytes of its JSON.
+ */
+export function withinLimits(request: ReportRequest, report: ReportMessage): boolean {
+  const attributes = reportAttributes(report);
+  const sns =
+    byteLength(report.message.text) +
+    byteLength(report.subject) +
+    Object.entries(attributes).reduce(
+      (sum, [name, value]) =>
+        sum + byteLength(name) + byteLength(value.DataType) + byteLength(value.StringValue),
+      0,
+    );
+  const parameters = jsonBytes({
+    TopicArn: 'x'.repeat(256),
+    Subject: report.subject,
+    Message: report.message.text,
+    MessageAttributes: attributes,
+  });
+  const state = jsonBytes(request) + jsonBytes({ report: { Payload: report } });
+  const limit = (bytes: number, max: number) => bytes + HEADROOM_BYTES <= max;
+  return (
+    limit(sns, SNS_MESSAGE_LIMIT_BYTES) &&
+    limit(parameters, STATE_PAYLOAD_LIMIT_BYTES) &&
+    limit(state, STATE_PAYLOAD_LIMIT_BYTES)
+  );
+}
+
+/** The message attributes the Publish state (statemachine/remediation.asl.json) sends with a report. */
+export function reportAttributes(
+  report: ReportMessage,
+): Record<string, { readonly DataType: 'String'; readonly StringValue: string }> {
+  return {
+    outcome: { DataType: 'String', StringValue: report.summary.outcome.name },
+    auditTaskId: { DataType: 'String', StringValue: report.summary.auditTaskId },
+    [REPORT_ATTRIBUTE]: { DataType: 'String', StringValue: report.message.report },
+  };
+}
+
+/**
+ * The summary a published report carries in its `report` attribute, as every reader gets it: the
+ * Publish call's `{DataType, StringValue}` (an SQS subscription with raw delivery too) or SNS's
+ * envelope and Lambda event `{Type, Value}`. Undefined without one: never read from the text.
+ */
+export function summaryFromAttributes(attributes: unknown): RemediationReport | undefined {
+  const attribute = (attributes as Record<string, { StringValue?: unknown; Value?: unknown }> | undefined)?.[
+    REPORT_ATTRIBUTE
+  ];
+  const json = attribute?.StringValue ?? attribute?.Value;
+  if (typeof json !== 'string') return undefined;
+  try {
+    return JSON.parse(json) as RemediationReport;
+  } catch (error) {
+    throw new Error(`the ${REPORT_ATTRIBUTE} attribute is not JSON: ${(error as Error).message}`);
+  }
 }
 
 const HEADLINES: Readonly<Record<OutcomeName, string>> = {
@@ -269,34 +429,37 @@ const HEADLINES: Readonly<Record<OutcomeName, string>> = {
   DeadlineExceeded: 'DEADLINE EXCEEDED, task canceled',
   StartRejected: 'START REJECTED, nothing started',
   Paused: 'PAUSED, nothing started',
+  PlanRefused: 'PLAN REFUSED, nothing started',
   Unexpected: 'UNEXPECTED ERROR',
 };
 
 function subjectOf(report: RemediationReport): string {
-  const subject = `Device Defender remediation ${report.executionName}: ${HEADLINES[report.outcome.name]}`;
-  // SNS subjects: ASCII without control characters, at most 100 characters.
-  return subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+  return snsSubject(`Device Defender remediation ${report.executionName}: ${HEADLINES[report.outcome.name]}`);
 }
 
-/** The report as a person reads it in an e-mail. */
+/** The report as a person reads it in an e-mail: every value escaped, nothing but text. */
 export function reportText(report: RemediationReport): string {
+  return reportLines(report).join('\n');
+}
+
+function reportLines(report: RemediationReport): string[] {
   const { mode, outcome, task } = report;
   const lines = [
-    `Device Defender remediation of audit ${report.auditTaskId}: ${HEADLINES[outcome.name]}`,
+    safe`Device Defender remediation of audit ${report.auditTaskId}: ${HEADLINES[outcome.name]}`,
     '',
-    outcome.cause,
+    safe`${capped(outcome.cause, MAX_CAUSE_TEXT_BYTES)}`,
     '',
-    `Mode: ${mode.effective} (policy ${mode.policy}, switch ${mode.switchWhenPlanned} when planned${
-      mode.switchBeforeStart === undefined ? '' : `, ${mode.switchBeforeStart} before the start`
-    }): ${mode.reason}.`,
+    safe`Mode: ${mode.effective} (policy ${mode.policy}, switch ${mode.switchWhenPlanned} when planned${{
+      escaped: mode.switchBeforeStart === undefined ? '' : safe`, ${mode.switchBeforeStart} before the start`,
+    }}): ${mode.reason}.`,
   ];
   if (task)
     lines.push(
-      `Mitigation task: ${task.taskId}, ${task.status ?? 'status unknown'}, ${task.polls} polls${
-        task.polledForSeconds === undefined ? '' : ` over ${duration(task.polledForSeconds)}`
-      }.`,
+      safe`Mitigation task: ${task.taskId}, ${task.status ?? 'status unknown'}, ${task.polls} polls${{
+        escaped: task.polledForSeconds === undefined ? '' : ` over ${duration(task.polledForSeconds)}`,
+      }}.`,
     );
-  else lines.push(`Mitigation task: ${report.mitigationTaskId}, not started.`);
+  else lines.push(safe`Mitigation task: ${report.mitigationTaskId}, not started.`);
   if (report.capacity)
     lines.push(
       `Waited ${duration(report.capacity.waitedSeconds)} for capacity in ${report.capacity.waits} waits: 10 tasks were running.`,
@@ -305,7 +468,7 @@ export function reportText(report: RemediationReport): string {
   lines.push('', outcome.name === 'DryRun' || !task ? 'Checks planned:' : 'Checks:');
   for (const check of report.checks) {
     lines.push(
-      `- ${check.checkName}: ${check.actions.join(', ')} (reason codes ${check.reasonCodes.join(', ')})`,
+      safe`- ${check.checkName}: ${check.actions.join(', ')} (reason codes ${check.reasonCodes.join(', ')})`,
     );
     const stats = check.statistics;
     if (stats)
@@ -324,17 +487,28 @@ export function reportText(report: RemediationReport): string {
       lines.push(`    Failed findings (${shown} of ${stats?.failed ?? shown} shown${note}):`);
       for (const f of failed.findings)
         lines.push(
-          `      ${f.findingId} ${f.resource}: ${f.actionName} failed, ${f.errorCode}: ${f.message}`,
+          safe`      ${f.findingId} ${f.resource}: ${f.actionName} failed, ${f.errorCode}: ${f.message}`,
         );
     }
   }
   if (report.heldBack.length > 0) {
     lines.push('', 'Held back (above a cap, not mitigated):');
-    for (const held of report.heldBack) lines.push(`- ${held.checkName}: ${held.detail}`);
+    for (const held of report.heldBack) lines.push(safe`- ${held.checkName}: ${held.detail}`);
   }
   if (report.skippedChecks > 0)
     lines.push('', `${report.skippedChecks} checks skipped (see the plan's decisions).`);
-  return lines.join('\n');
+  const truncated = report.truncatedForSize;
+  if (truncated?.failedFindings || truncated?.fields)
+    lines.push(
+      '',
+      `Cut to fit the size limits (SNS: ${SNS_MESSAGE_LIMIT_BYTES} bytes with the attributes; Step Functions: ${STATE_PAYLOAD_LIMIT_BYTES} bytes): ${[
+        truncated.failedFindings ? 'samples of failed findings' : '',
+        truncated.fields ? 'long texts, each ending with …' : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')}.`,
+    );
+  return lines;
 }
 
 function duration(seconds: number): string {

@@ -196,30 +196,29 @@ export function safe(
 }
 
 /**
- * `lines` joined with line feeds, keeping whole lines while they fit in `maxBytes` (as `measure`
- * counts them, UTF-8 bytes by default); when some do not, `note(omitted)`, a line of its own, says so
- * in their place. Lines are made of escaped values, so cutting between them splits neither a
- * character nor an escape.
+ * `lines` joined with line feeds, keeping the most whole lines for which `fits` holds; when some are
+ * left out, `note(omitted)`, a line of its own, says so in their place ('' when not even the note
+ * fits). Lines are made of escaped values, so cutting between them splits neither a character nor an
+ * escape.
  */
 export function joinLinesWithin(
   lines: readonly string[],
-  maxBytes: number,
+  fits: (text: string) => boolean,
   note: (omitted: number) => string,
-  measure: (text: string) => number = byteLength,
 ): { readonly text: string; readonly omitted: number } {
   const whole = lines.join('\n');
-  if (measure(whole) <= maxBytes) return { text: whole, omitted: 0 };
+  if (fits(whole)) return { text: whole, omitted: 0 };
   const keeping = (kept: number) => [...lines.slice(0, kept), note(lines.length - kept)].join('\n');
-  if (measure(keeping(0)) > maxBytes) return { text: '', omitted: lines.length };
-  // The most lines that fit with the note: a binary search, each step measuring the text it would be.
-  let fits = 0;
-  let fitsNot = lines.length;
-  while (fitsNot - fits > 1) {
-    const middle = Math.floor((fits + fitsNot) / 2);
-    if (measure(keeping(middle)) <= maxBytes) fits = middle;
-    else fitsNot = middle;
+  if (!fits(keeping(0))) return { text: '', omitted: lines.length };
+  // The most lines that fit with the note: a binary search, each step trying the text it would be.
+  let fitting = 0;
+  let notFitting = lines.length;
+  while (notFitting - fitting > 1) {
+    const middle = Math.floor((fitting + notFitting) / 2);
+    if (fits(keeping(middle))) fitting = middle;
+    else notFitting = middle;
   }
-  return { text: keeping(fits), omitted: lines.length - fits };
+  return { text: keeping(fitting), omitted: lines.length - fitting };
 }
 
 /**

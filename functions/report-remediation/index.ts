@@ -1,7 +1,9 @@
 /**
  * report-remediation: the state machine's last task. Reads the run's state, samples the findings the
  * mitigation task failed on (bounded API calls per check) and returns the summary, the subject and the
- * message the state machine publishes to the reports topic.
+ * message the state machine publishes to the reports topic: the message is text for a person (every
+ * value escaped), the summary goes as the `report` message attribute. All three keep within SNS's and
+ * Step Functions' byte limits (functions/domain/remediation-report.ts).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { IoTClient } from '@aws-sdk/client-iot';
@@ -28,6 +30,10 @@ export function createReportHandler(records: MitigationRecords) {
     metrics.addMetric('RemediationsReported', MetricUnit.Count, 1);
     const incomplete = checks.filter((c) => c.failedFindings && !c.failedFindings.complete).length;
     if (incomplete > 0) metrics.addMetric('IncompleteFailureSamples', MetricUnit.Count, incomplete);
+    if (report.summary.truncatedForSize) {
+      logger.warn('Report cut to fit the size limits', { truncatedForSize: report.summary.truncatedForSize });
+      metrics.addMetric('ReportsTruncated', MetricUnit.Count, 1);
+    }
     return report;
   });
 }

@@ -9,7 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cleanupNotice } from '#domain/execution-cleanup';
+import { cleanupNotice, MAX_CAUSE_ATTRIBUTE_BYTES, noticeBytes } from '#domain/execution-cleanup';
 import { coldStart, lambdaContext, STATE_MACHINE_ARN } from './support.ts';
 
 const { handler } = await coldStart('cleanup-execution');
@@ -55,8 +55,23 @@ describe('cleanup-execution', () => {
         TopicArn: 'arn:aws:sns:us-east-1:123456789012:reports',
         Subject: 'Remediation TIMED_OUT: enf-audit-1',
         Message: expect.stringContaining('was still running and has been canceled'),
+        MessageAttributes: {
+          notice: { DataType: 'String', StringValue: expect.any(String) },
+          status: { DataType: 'String', StringValue: 'TIMED_OUT' },
+          executionName: { DataType: 'String', StringValue: 'enf-audit-1' },
+        },
       }),
     ]);
+    const notice = JSON.parse(published()[0]!.MessageAttributes!.notice!.StringValue!);
+    expect(notice).toEqual({
+      execution: {
+        executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:enf-audit-1`,
+        name: 'enf-audit-1',
+        status: 'TIMED_OUT',
+      },
+      cleanup: 'canceled',
+    });
+    expect(published()[0]?.Message).not.toContain('{');
   });
 
   it('leaves a finished task alone and notifies about an unexpected failure', async () => {
@@ -144,11 +159,25 @@ describe('cleanup-execution', () => {
     });
   });
 
-  it('keeps the notice subject within the 100 characters SNS allows', () => {
+  it('keeps the notice subject printable ASCII under the 100 characters SNS allows', () => {
     const notice = cleanupNotice(
-      { executionArn: 'a', name: `enf-${'a'.repeat(40)}-r999999`, status: 'TIMED_OUT' },
+      { executionArn: 'a', name: `enf-${'a'.repeat(80)}-r999999`, status: 'TIMED_OUT' },
       'canceled',
     );
-    expect(notice.subject.length).toBeLessThanOrEqual(100);
+    expect(notice.subject.length).toBeLessThanOrEqual(99);
+    expect(notice.subject).toMatch(/^[\x20-\x7e]+\.\.\.$/);
+  });
+
+  it('keeps a notice with the longest cause within the bytes SNS allows, and says the cause was cut', () => {
+    const cause = '\u0001\u{1F600}'.repeat(16_384); // 32,768 characters, each escaped or 4 bytes
+    const notice = cleanupNotice(
+      { executionArn: 'a', name: 'enf-audit-9', status: 'FAILED', error: 'States.Runtime', cause },
+      'already-ended',
+    );
+    expect(noticeBytes(notice)).toBeLessThanOrEqual(262_144);
+    const recorded = JSON.parse(notice.attributes.notice!.StringValue).execution;
+    expect(recorded.causeTruncated).toBe(true);
+    expect(Buffer.byteLength(recorded.cause)).toBeLessThanOrEqual(MAX_CAUSE_ATTRIBUTE_BYTES);
+    expect(Buffer.byteLength(notice.message.split('\n')[3]!)).toBeLessThanOrEqual(2_000 + 'Cause: '.length);
   });
 });

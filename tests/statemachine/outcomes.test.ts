@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import type { RemediationReport } from '#domain/remediation-report';
+import { summaryFromAttributes } from '#domain/remediation-report';
 import { PLAN, planAudit, planFor, REVOKED, remediationHarness, SHARED, SWITCH } from './support.ts';
+
+type Harness = Awaited<ReturnType<typeof remediationHarness>>;
+
+/** Runs the plan; the report's summary is read as scripts read it: from the `report` message attribute. */
+async function runReading(run: Harness['run'], plan: Parameters<Harness['run']>[0]) {
+  const result = await run(plan);
+  const summary = summaryFromAttributes(result.published[0]?.messageAttributes) as RemediationReport;
+  return { ...result, summary };
+}
 
 describe('the remediation state machine', () => {
   it('starts the planned task, follows it to COMPLETED and reports per-check statistics', async () => {
     const { service, run } = await remediationHarness();
     service.addAudit(planAudit());
-    const { outcome, published, summary, message } = await run(PLAN);
+    const { outcome, published, summary, message } = await runReading(run, PLAN);
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(outcome.output).toEqual(summary);
@@ -26,9 +37,14 @@ describe('the remediation state machine', () => {
     expect(published[0]).toMatchObject({
       topicArn: 'arn:aws:sns:us-east-1:123456789012:remediation-reports',
       subject: `Device Defender remediation ${PLAN.names.executionName}: completed`,
-      messageAttributes: { outcome: { DataType: 'String', StringValue: 'Completed' } },
+      messageAttributes: {
+        outcome: { DataType: 'String', StringValue: 'Completed' },
+        auditTaskId: { DataType: 'String', StringValue: PLAN.auditTaskId },
+        report: { DataType: 'String', StringValue: JSON.stringify(summary) },
+      },
     });
     expect(message).toContain('3 succeeded, 0 failed, 0 skipped, 0 canceled of 3 findings');
+    expect(message).not.toContain('JSON');
     const task = service.describeAuditMitigationActionsTask({ taskId: PLAN.names.mitigationTaskId });
     expect(task.target).toEqual(PLAN.target);
   });
@@ -36,7 +52,7 @@ describe('the remediation state machine', () => {
   it('on a dry run starts nothing, reports what would have been mitigated and succeeds', async () => {
     const { service, proxy, switchParameter, run } = await remediationHarness();
     service.addAudit(planAudit('audit-dry'));
-    const { outcome, summary, message } = await run(planFor('audit-dry', 'dry-run'));
+    const { outcome, summary, message } = await runReading(run, planFor('audit-dry', 'dry-run'));
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(proxy.calls).toEqual({ start: 0, describe: 0, cancel: 0 });
@@ -50,7 +66,7 @@ describe('the remediation state machine', () => {
   it('ends as Paused, starting nothing, when the switch no longer says enforce', async () => {
     const { service, proxy, run } = await remediationHarness({ switchValue: 'paused' });
     service.addAudit(planAudit());
-    const { outcome, published, summary } = await run(PLAN);
+    const { outcome, published, summary } = await runReading(run, PLAN);
 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'Paused' });
     expect(outcome.cause).toContain(`The runtime switch ${SWITCH} says paused instead of enforce`);
@@ -67,7 +83,7 @@ describe('the remediation state machine', () => {
       message: 'The thing is already in the maximum number of thing groups',
     };
     service.addAudit(planAudit(PLAN.auditTaskId, { 2: failure }));
-    const { outcome, summary, message } = await run(PLAN);
+    const { outcome, summary, message } = await runReading(run, PLAN);
 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'TaskFailed' });
     expect(outcome.cause).toMatch(/ended FAILED: a mitigation action failed/);
@@ -98,7 +114,7 @@ describe('the remediation state machine', () => {
     void clock
       .sleep(600_000)
       .then(() => service.cancelAuditMitigationActionsTask({ taskId: PLAN.names.mitigationTaskId }));
-    const { outcome, summary } = await run(PLAN);
+    const { outcome, summary } = await runReading(run, PLAN);
 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'TaskCanceled' });
     expect(summary.checks[0]?.statistics).toMatchObject({ canceled: 3, total: 3 });
@@ -108,7 +124,7 @@ describe('the remediation state machine', () => {
     const { service, proxy, run } = await remediationHarness();
     service.setTaskProgress({ startDelayMs: 10 * 86_400_000 });
     service.addAudit(planAudit());
-    const { outcome, summary, elapsedMs } = await run(PLAN);
+    const { outcome, summary, elapsedMs } = await runReading(run, PLAN);
 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'DeadlineExceeded' });
     expect(outcome.cause).toContain('was still IN_PROGRESS after 86400 seconds and was canceled');

@@ -10,6 +10,8 @@ import { iotMitigationRecords } from '#aws/iot-mitigation-records';
 import {
   type AuditFindingSummary,
   describeResource,
+  MAX_MESSAGE_BYTES,
+  MAX_RESOURCE_BYTES,
   type MitigationRecords,
   sampleFailedFindings,
   truncate,
@@ -17,10 +19,18 @@ import {
 import type { RemediationPlan } from '#domain/plan';
 import {
   buildRemediationReport,
+  HEADROOM_BYTES,
   InvalidReportRequest,
   parseReportRequest,
+  REPORT_ATTRIBUTE,
   type ReportRequest,
+  reportAttributes,
+  SNS_MESSAGE_LIMIT_BYTES,
+  STATE_PAYLOAD_LIMIT_BYTES,
+  summaryFromAttributes,
+  withinLimits,
 } from '#domain/remediation-report';
+import { asciiJson } from '#domain/text';
 
 const PLAN: RemediationPlan = JSON.parse(
   readFileSync(new URL('../fixtures/remediation-plan.json', import.meta.url), 'utf8'),
@@ -146,13 +156,17 @@ describe('sampleFailedFindings', () => {
     expect(sample).toEqual({ findings: [], complete: true, apiCalls: 1 });
   });
 
-  it('truncates long error messages', async () => {
+  it('truncates long error messages and resources to their bytes, at a character boundary', async () => {
+    const emoji = '\u{1F600}';
     const records: MitigationRecords = {
-      auditFindings: async () => ({ findings: [{ findingId: 'f', resource: 'R' }] }),
+      auditFindings: async () => ({ findings: [{ findingId: 'f', resource: `R ${emoji.repeat(300)}` }] }),
       failedExecutions: async () => [{ actionName: 'a', errorCode: 'E', message: 'x'.repeat(2048) }],
     };
     const sample = await sampleFailedFindings(records, { ...sampleRequest, failedFindingsCount: 1 });
-    expect(sample.findings[0]?.message).toHaveLength(300);
+    expect(sample.findings[0]?.message).toBe(`${'x'.repeat(MAX_MESSAGE_BYTES - 3)}…`);
+    const resource = sample.findings[0]!.resource;
+    expect(Buffer.byteLength(resource)).toBeLessThanOrEqual(MAX_RESOURCE_BYTES);
+    expect(resource).toMatch(/^R (\u{1F600})+…$/u);
     expect(truncate('short', 10)).toBe('short');
   });
 });
@@ -243,7 +257,11 @@ describe('parseReportRequest', () => {
 
 describe('buildRemediationReport', () => {
   it('reports a dry run as what would have been mitigated, with held-back and skipped checks', async () => {
-    const { summary, subject, message } = await buildRemediationReport(
+    const {
+      summary,
+      subject,
+      message: { text: message },
+    } = await buildRemediationReport(
       request({
         plan: { ...PLAN, mode: { ...PLAN.mode, effective: 'dry-run' } },
         outcome: { name: 'DryRun', cause: 'Dry.' },
@@ -265,7 +283,10 @@ describe('buildRemediationReport', () => {
 
   it('reports a task with statistics, capacity waits, the time followed and failure samples', async () => {
     const { records } = fakeRecords(3, (i) => i === 1);
-    const { summary, message } = await buildRemediationReport(
+    const {
+      summary,
+      message: { text: message },
+    } = await buildRemediationReport(
       request({
         outcome: { name: 'TaskFailed', cause: 'Failed.' },
         config: { deadlineSeconds: 86_400 },
@@ -301,7 +322,11 @@ describe('buildRemediationReport', () => {
   });
 
   it('reports an unexpected error with its name, and a task whose status is unknown', async () => {
-    const { summary, subject, message } = await buildRemediationReport(
+    const {
+      summary,
+      subject,
+      message: { text: message },
+    } = await buildRemediationReport(
       request({
         outcome: { name: 'Unexpected', error: 'Iot.IotException', cause: 'Denied.' },
         start: { taskId: 't' },
@@ -319,31 +344,93 @@ describe('buildRemediationReport', () => {
     expect(message).toContain('Mitigation task: t, status unknown, 0 polls.');
   });
 
-  it('trims samples to keep the summary within its size, and says so', async () => {
+  it('trims samples to keep the summary within its bytes, and says so', async () => {
     const { records } = fakeRecords(100, () => true);
     const failing = request({
       outcome: { name: 'TaskFailed', cause: 'Failed.' },
       start: { taskId: 't' },
       task: { TaskStatus: 'FAILED', TaskStatistics: { [SHARED]: { FailedFindingsCount: 100 } } },
     });
-    const whole = JSON.stringify((await buildRemediationReport(failing, records)).summary).length;
-    const maxSummaryLength = whole - 200;
-    const { summary, message } = await buildRemediationReport(failing, records, { maxSummaryLength });
-    expect(JSON.stringify(summary).length).toBeLessThanOrEqual(maxSummaryLength);
+    const whole = (await buildRemediationReport(failing, records)).summary;
+    expect(whole.truncatedForSize).toBeUndefined();
+    const maxSummaryBytes = asciiJson(whole).length - 200;
+    const {
+      summary,
+      message: { text: message },
+    } = await buildRemediationReport(failing, records, { maxSummaryBytes });
+    expect(asciiJson(summary).length).toBeLessThanOrEqual(maxSummaryBytes);
     const sample = summary.checks[0]?.failedFindings;
     expect(sample?.trimmedForSize).toBe(true);
     expect(sample?.findings.length).toBeLessThan(10);
+    expect(summary.truncatedForSize).toEqual({ failedFindings: true });
     expect(message).toContain('trimmed to fit the message');
+    expect(message).toMatch(/\nCut to fit the size limits \(.*\): samples of failed findings\.$/);
   });
 
-  it('keeps the SNS subject printable ASCII within 100 characters', async () => {
+  it('keeps the SNS subject printable ASCII under 100 characters', async () => {
     const long = `enf-${'é'.repeat(120)}`;
     const { subject } = await buildRemediationReport(
       request({ plan: { ...PLAN, names: { ...PLAN.names, executionName: long } } }),
       noRecords,
     );
-    expect(subject).toHaveLength(100);
-    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject).toHaveLength(99);
+    expect(subject).toMatch(/^Device Defender remediation enf-\?+\.\.\.$/);
+  });
+
+  it('sends the summary apart from the text: a message attribute, never a part of the message', async () => {
+    const report = await buildRemediationReport(request(), noRecords);
+    expect(report.message.text).not.toContain('{');
+    expect(report.message.text).not.toContain('JSON');
+    expect(report.message.report).toBe(asciiJson(report.summary));
+    const attributes = reportAttributes(report);
+    expect(Object.keys(attributes)).toEqual(['outcome', 'auditTaskId', REPORT_ATTRIBUTE]);
+    expect(summaryFromAttributes(attributes)).toEqual(report.summary);
+    expect(() => summaryFromAttributes({ [REPORT_ATTRIBUTE]: { StringValue: '{"a":"b' } })).toThrow(
+      `the ${REPORT_ATTRIBUTE} attribute is not JSON`,
+    );
+    const envelope = { [REPORT_ATTRIBUTE]: { Type: 'String', Value: JSON.stringify(report.summary) } };
+    expect(summaryFromAttributes(envelope)).toEqual(report.summary);
+    expect(summaryFromAttributes({})).toBeUndefined();
+    expect(summaryFromAttributes(undefined)).toBeUndefined();
+  });
+
+  it('cuts long texts when samples alone are not enough, and says so', async () => {
+    const cause = `Denied: ${'\u6F22'.repeat(40_000)}`;
+    const {
+      summary,
+      message: { text: message },
+    } = await buildRemediationReport(
+      request({ outcome: { name: 'Unexpected', error: 'Iot.IotException', cause } }),
+      noRecords,
+      { maxSummaryBytes: 16_384 },
+    );
+    expect(summary.truncatedForSize).toEqual({ fields: true });
+    expect(Buffer.byteLength(summary.outcome.cause)).toBeLessThanOrEqual(2_048);
+    expect(summary.outcome.cause).toMatch(/^Denied: \u6F22+…$/u);
+    expect(message).toContain('long texts, each ending with …');
+    expect(Buffer.byteLength(message.split('\n')[2]!)).toBeLessThanOrEqual(8_192);
+  });
+
+  it('leaves out the last lines of the text when the state leaves no room for them, and says so', async () => {
+    const cause = `Denied: ${'c'.repeat(20_000)}`;
+    const base = request({ outcome: { name: 'Unexpected', error: 'Iot.IotException', cause } });
+    const room = 7_000;
+    const padding =
+      STATE_PAYLOAD_LIMIT_BYTES - HEADROOM_BYTES - Buffer.byteLength(JSON.stringify(base)) - room;
+    const crowded = { ...base, padding: 'p'.repeat(padding) };
+    const report = await buildRemediationReport(crowded, noRecords);
+    expect(withinLimits(crowded, report)).toBe(true);
+    expect(report.summary.truncatedForSize).toEqual({ fields: true, text: true });
+    expect(report.message.text).toMatch(/\n\[\d+ more lines left out to fit the SNS message limit .*\]$/);
+    const stateBytes = Buffer.byteLength(JSON.stringify({ ...crowded, report: { Payload: report } }));
+    expect(stateBytes).toBeLessThanOrEqual(STATE_PAYLOAD_LIMIT_BYTES - HEADROOM_BYTES);
+  });
+
+  it('fails when not even the summary fits: the state machine then reports without details', async () => {
+    const full = { ...request(), padding: 'p'.repeat(STATE_PAYLOAD_LIMIT_BYTES) };
+    await expect(buildRemediationReport(full, noRecords)).rejects.toThrow(
+      `the report does not fit in ${SNS_MESSAGE_LIMIT_BYTES} bytes`,
+    );
   });
 
   it('reports a plain completed task: no held-back or skipped checks, a check without a decision', async () => {
@@ -352,7 +439,10 @@ describe('buildRemediationReport', () => {
       decisions: [{ ...PLAN.decisions[0]!, suppressedNonCompliantResourcesCount: 1 }],
       auditCheckToActionsMapping: { ...PLAN.auditCheckToActionsMapping, LOGGING_DISABLED_CHECK: ['publish'] },
     };
-    const { summary, message } = await buildRemediationReport(
+    const {
+      summary,
+      message: { text: message },
+    } = await buildRemediationReport(
       request({
         plan,
         config: { deadlineSeconds: 900 },

@@ -122,17 +122,17 @@ describe('joinLinesWithin', () => {
 
   it('keeps every line that fits, then says how many were cut', () => {
     const lines = ['one', 'two', 'three', 'four'];
-    expect(joinLinesWithin(lines, 18, note)).toEqual({ text: 'one\ntwo\nthree\nfour', omitted: 0 });
-    const fitted = joinLinesWithin(lines, 12, note);
-    expect(fitted).toEqual({ text: 'one\ntwo\n-2', omitted: 2 });
-    expect(joinLinesWithin(lines, 2, note)).toEqual({ text: '-4', omitted: 4 });
-    expect(joinLinesWithin(lines, 1, note)).toEqual({ text: '', omitted: 4 });
+    const within = (max: number) => (text: string) => byteLength(text) <= max;
+    expect(joinLinesWithin(lines, within(18), note)).toEqual({ text: 'one\ntwo\nthree\nfour', omitted: 0 });
+    expect(joinLinesWithin(lines, within(12), note)).toEqual({ text: 'one\ntwo\n-2', omitted: 2 });
+    expect(joinLinesWithin(lines, within(2), note)).toEqual({ text: '-4', omitted: 4 });
+    expect(joinLinesWithin(lines, within(1), note)).toEqual({ text: '', omitted: 4 });
   });
 
   it('measures as it is told, e.g. as JSON', () => {
     const lines = ['"a"', '"b"'];
-    const json = (text: string) => byteLength(JSON.stringify(text));
-    expect(joinLinesWithin(lines, 10, () => '-', json)).toEqual({ text: '"a"\n-', omitted: 1 });
+    const fits = (text: string) => byteLength(JSON.stringify(text)) <= 10;
+    expect(joinLinesWithin(lines, fits, () => '-')).toEqual({ text: '"a"\n-', omitted: 1 });
   });
 });
 
