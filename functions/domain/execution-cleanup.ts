@@ -13,6 +13,7 @@ export const REPORTED_OUTCOMES = [
   'TaskCanceled',
   'DeadlineExceeded',
   'StartRejected',
+  'PlanRefused',
   'Paused',
 ];
 
@@ -71,7 +72,12 @@ export type TaskCleanup = 'canceled' | 'already-ended' | 'never-started' | 'not-
  */
 export function taskToLookFor(execution: EndedExecution): 'look' | 'not-applicable' | 'not-ours' {
   if (execution.name.startsWith('dry-')) return 'not-applicable';
-  if (execution.status === 'FAILED' && execution.error === 'StartRejected') return 'not-ours';
+  // PlanRefused: the state machine refused the plan before any start (a task of that name is not its own).
+  if (
+    execution.status === 'FAILED' &&
+    (execution.error === 'StartRejected' || execution.error === 'PlanRefused')
+  )
+    return 'not-ours';
   return 'look';
 }
 

@@ -140,6 +140,19 @@ describe('cleanup-execution', () => {
     ).toContain('is not its own and was left alone');
   });
 
+  it('never cancels a task behind a PlanRefused execution: it refused its plan before any start', async () => {
+    iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'IN_PROGRESS' });
+    const result = await handler(
+      statusChange('enf-audit-9', 'FAILED', {
+        error: 'PlanRefused',
+        cause: 'the plan names an action the stack does not deploy',
+      }),
+      context,
+    );
+    expect(result).toEqual({ outcome: 'not-ours', notified: false });
+    expect(iot).not.toHaveReceivedCommand(CancelAuditMitigationActionsTaskCommand);
+  });
+
   it('lets IoT errors fail the invocation so it is retried', async () => {
     iot.on(DescribeAuditMitigationActionsTaskCommand).rejects(new Error('InternalFailure'));
     await expect(handler(statusChange('enf-audit-7', 'TIMED_OUT'), context)).rejects.toThrow(

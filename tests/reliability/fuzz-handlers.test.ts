@@ -1,11 +1,25 @@
 // Fuzzing the planner and the sweep with arbitrary and mutated events, policies, switch values and
 // DescribeAuditTask answers: no unhandled exception, nothing started from invalid input, and every
-// rejection names the field. The handlers run with their SDK clients mocked (aws-sdk-client-mock):
+// rejection names the field. An event only names the audit: AWS (mocked) describes the audit as the
+// event's notification announces it, and the deployed actions with the types the policy declares, so
+// that what is fuzzed here is the reading of events, requests and policies. The handlers run with their SDK clients mocked (aws-sdk-client-mock):
 // thousands of cases in seconds, where the HTTP round trips of the local stack would cost minutes.
 
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { DescribeAuditTaskCommand, IoTClient, ListAuditTasksCommand } from '@aws-sdk/client-iot';
-import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import {
+  DescribeAuditTaskCommand,
+  DescribeMitigationActionCommand,
+  IoTClient,
+  ListAuditTasksCommand,
+} from '@aws-sdk/client-iot';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+  type StartExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -18,6 +32,7 @@ import {
   ACCOUNT,
   auditCompletedEvent,
   coldStart,
+  describeAnswerOf,
   lambdaContext,
   SWITCH_PARAMETER,
 } from '../functions/support.ts';
@@ -26,6 +41,8 @@ import { POLICY } from './support.ts';
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
 const iot = mockClient(IoTClient);
+// The planner reports an audit whose every check is held back.
+const sns = mockClient(SNSClient);
 
 const OUTCOMES = [
   'started',
@@ -35,6 +52,8 @@ const OUTCOMES = [
   'event-invalid',
   'foreign-account',
 ];
+/** The prefix the handler tests deploy the stack's mitigation actions with (ACTION_NAME_PREFIX). */
+const ACTION_PREFIX = 'ddr-';
 const REJECTIONS = ['policy-invalid', 'event-invalid', 'foreign-account', 'audit-invalid'];
 const EVENT_POLICY = '/ddr/fuzz/event-policy';
 /** The policy parameter of the policy cases: each case puts its own policy there. */
@@ -58,6 +77,10 @@ type Key = string | number;
 let starts: StartExecutionCommandInput[] = [];
 let describes = 0;
 let describeAuditTaskAnswer: unknown = {};
+/** The deployed actions' types, by policy name: the case's policy's own declarations. */
+let deployedTypes: Record<string, unknown> = {};
+/** The re-run a case asks for: its earlier numbers ran two days ago, it has not. */
+let requestedRerun = 0;
 let switchParameter = { Value: 'enforce', LastModifiedDate: new Date(0) };
 const policies = new Map<string, string>();
 
@@ -79,11 +102,42 @@ beforeEach(() => {
     return { Parameter: policy === undefined ? undefined : { Value: policy } };
   });
   iot.on(ListAuditTasksCommand).resolves({ tasks: [] });
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm' });
   iot.on(DescribeAuditTaskCommand).callsFake(() => {
     describes += 1;
     return describeAuditTaskAnswer;
   });
+  iot.on(DescribeMitigationActionCommand).callsFake(({ actionName }: { actionName: string }) => ({
+    actionName,
+    actionType: deployedTypes[actionName.slice(ACTION_PREFIX.length)],
+  }));
+  sfn.on(DescribeExecutionCommand).callsFake(({ executionArn }: { executionArn: string }) => {
+    if (executionArn.endsWith(`-r${requestedRerun}`))
+      throw new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
+    return { executionArn, status: 'SUCCEEDED', startDate: new Date(Date.now() - 48 * 3_600_000) };
+  });
 });
+
+/** The declared types of a policy's actions (what DescribeMitigationAction answers for them). */
+function typesOf(policy: unknown): Record<string, unknown> {
+  const actions = (policy as { actions?: unknown } | null)?.actions;
+  if (typeof actions !== 'object' || actions === null) return {};
+  return Object.fromEntries(
+    Object.entries(actions).map(([name, action]) => [name, (action as { type?: unknown } | null)?.type]),
+  );
+}
+
+/** AWS describes the audit as the event's notification announces it (an empty answer otherwise). */
+function answerFor(event: unknown): unknown {
+  try {
+    const detail = (event as { detail?: { notification?: unknown } }).detail;
+    const notification = (typeof detail === 'string' ? JSON.parse(detail) : detail)?.notification;
+    return describeAnswerOf(notification as Parameters<typeof describeAnswerOf>[0]);
+  } catch {
+    return {};
+  }
+}
 // Rejections and nothing-to-do add no metric: keep Powertools' "no metrics to publish" warning quiet.
 let quietMetrics: { mockRestore(): void };
 beforeAll(() => {
@@ -96,6 +150,7 @@ afterAll(() => quietMetrics.mockRestore());
 function freshCase(switchValue = 'enforce') {
   starts = [];
   describes = 0;
+  deployedTypes = typesOf(POLICY);
   switchParameter = { Value: switchValue, LastModifiedDate: new Date(0) };
 }
 
@@ -369,6 +424,7 @@ type Planned = Awaited<ReturnType<typeof planRemediation>>;
 
 /** The invariants of every planner invocation; returns the result for more specific checks. */
 async function plan(event: unknown, label: string, planner = planRemediation): Promise<Planned> {
+  describeAuditTaskAnswer = answerFor(event);
   const result = await planner(event, lambdaContext());
   expect(OUTCOMES, label).toContain(result.outcome);
   if (result.outcome === 'started') {
@@ -567,6 +623,11 @@ async function planWithPolicy(text: string, value: string, label: string) {
   policies.set(name, text);
   clearCaches(); // Powertools caches the policy per name: each case reads its own
   freshCase(value);
+  try {
+    deployedTypes = typesOf(JSON.parse(text));
+  } catch {
+    deployedTypes = {};
+  }
   const result = await plan(bus(ENFORCEABLE_NOTIFICATION), label, planWithCasePolicy);
   return { name, result };
 }
@@ -682,6 +743,8 @@ type Swept = Awaited<ReturnType<typeof sweepAudits>>;
 
 async function sweep(event: unknown, answer: unknown, label: string): Promise<Swept> {
   describeAuditTaskAnswer = answer;
+  const rerunNumber = (event as { detail?: { rerun?: unknown } } | null)?.detail?.rerun;
+  requestedRerun = typeof rerunNumber === 'number' ? rerunNumber : 0;
   const result = await sweepAudits(event, lambdaContext('sweep-audits'));
   if (result.kind === 'rerun-invalid') {
     expectErrorsNameFields(result.errors, event, label);
@@ -751,7 +814,7 @@ describe('fuzzing the sweep', () => {
           .filter((k) => !['auditTaskId', 'rerun', 'requestedBy', '__proto__'].includes(k))
           .map((k) => ({ path: ['detail', k], detail: { ...detail, [k]: 1 } })),
         fc
-          .oneof(notString, fc.constant('r'.repeat(257)))
+          .oneof(notString, fc.constant('r'.repeat(2049)))
           .map((v) => ({ path: ['detail', 'requestedBy'], detail: { ...detail, requestedBy: v } })),
       ),
     );

@@ -1,4 +1,5 @@
-// Pausing the switch while executions wait for capacity: none of them starts a task.
+// Pausing the switch while executions wait for capacity: none of them starts a task, and the tasks
+// already running are cancelled (a pause stops a running task within 15 minutes).
 
 import type { LocalStack } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 describe('pausing the switch while executions wait for capacity', () => {
-  it('ends the waiting executions as Paused without a task; the running tasks finish', async () => {
+  it('ends the waiting executions as Paused without a task; the running tasks are cancelled', async () => {
     const { service } = stack.emulator;
     // Ten long tasks (5 findings at one per 1,000 virtual seconds) hold every slot for over an hour.
     service.setTaskProgress({ startDelayMs: 2_000, findingsPerSecond: 0.001 });
@@ -65,10 +66,11 @@ describe('pausing the switch while executions wait for capacity', () => {
       expect(report.capacity?.waits).toBeGreaterThanOrEqual(1);
       expect(report.task).toBeUndefined();
     }
-    // No task of theirs exists; the ten started before the pause ran to the end.
+    // No task of theirs exists; the ten started before the pause were cancelled by their executions.
     const tasks = mitigationTasks(stack);
     expect(tasks.map((t) => t.auditTaskId).sort()).toEqual(RUNNING);
-    expect(tasks.map((t) => t.status)).toEqual(RUNNING.map(() => 'COMPLETED'));
-    for (const id of RUNNING) expect(outcomes.get(`enf-${id}`), id).toMatchObject({ status: 'SUCCEEDED' });
+    expect(tasks.map((t) => t.status)).toEqual(RUNNING.map(() => 'CANCELED'));
+    for (const id of RUNNING)
+      expect(outcomes.get(`enf-${id}`), id).toMatchObject({ status: 'FAILED', error: 'Paused' });
   });
 });

@@ -18,13 +18,12 @@ import {
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
 import { expect } from 'vitest';
-import type { RemediationReport } from '#domain/remediation-report';
+import { type RemediationReport, summaryFromAttributes } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
 import type { SweepResult } from '../../functions/sweep-audits/index.ts';
 
 export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
 export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
-const REPORT_JSON_MARKER = '--- JSON ---\n';
 
 /** Enforce, with caps well above the fixtures (3 of 100 and 2 of 100 resources). */
 export const POLICY = {
@@ -143,10 +142,10 @@ export function expectEveryFindingAccountedFor(
 export function reportOf(stack: LocalStack, execution: LocalExecution): RemediationReport {
   const published = stack.runner.snsMessages.filter((m) => m.executionArn === execution.executionArn);
   expect(published, `reports of ${execution.name}`).toHaveLength(1);
-  const message = published[0]!.message;
-  const marker = message.indexOf(REPORT_JSON_MARKER);
-  expect(marker, `the report of ${execution.name} has its JSON summary`).toBeGreaterThan(0);
-  return JSON.parse(message.slice(marker + REPORT_JSON_MARKER.length)) as RemediationReport;
+  // The summary travels apart from the text, as the `report` message attribute.
+  const summary = summaryFromAttributes(published[0]!.messageAttributes);
+  expect(summary, `the report of ${execution.name} has its summary in the report attribute`).toBeDefined();
+  return summary!;
 }
 
 /**
