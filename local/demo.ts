@@ -94,6 +94,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       nonCompliant: { before: nonCompliantByCheck(first) },
     };
     if (planned.outcome !== 'started') {
+      // The planner reports an audit whose every check a cap holds back: show it, naming each cap.
+      for (const report of stack.topicMessages('ReportsTopic')) {
+        log('');
+        log(`The report, as published to the reports topic${report.subject ? ` (${report.subject})` : ''}:`);
+        log(indent(report.message));
+        if (report.attributes?.report)
+          log(
+            `(Scripts read the summary from the message attribute "report": ${report.attributes.outcome ?? ''}.)`,
+          );
+      }
       return {
         ...base,
         fleetAfter: stack.emulator.service.fleetSummary(),

@@ -17,8 +17,19 @@ export const sns = awsClient(SNSClient, DEFAULT_RETRIES);
 
 export function publishHeldBackReport(reportsTopicArn: string) {
   return async (plan: NothingToDo, audit: Audit): Promise<void> => {
-    const { subject, message, summary } = heldBackReport(plan, audit);
-    await sns.send(new PublishCommand({ TopicArn: reportsTopicArn, Subject: subject, Message: message }));
+    const { subject, message, report, summary } = heldBackReport(plan, audit);
+    await sns.send(
+      new PublishCommand({
+        TopicArn: reportsTopicArn,
+        Subject: subject,
+        Message: message,
+        MessageAttributes: {
+          outcome: { DataType: 'String', StringValue: 'HeldBack' },
+          auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
+          report: { DataType: 'String', StringValue: report },
+        },
+      }),
+    );
     metrics.addMetric('HeldBackReports', MetricUnit.Count, 1);
     logger.info('Reported an audit whose every check was held back by its cap', {
       heldBack: summary.heldBack.map((check) => `${check.checkName}: ${check.cap.name} ${check.cap.value}`),

@@ -8,7 +8,7 @@
 import type { Audit } from './audit.ts';
 import type { CheckDecision, HeldBackBy, NothingToDo } from './plan.ts';
 import { iso } from './switch.ts';
-import { escapeText, snsSubject } from './text.ts';
+import { asciiJson, escapeText, snsSubject } from './text.ts';
 
 /** The most UTF-8 bytes of a check name in the report (escaped). */
 const NAME_BYTES = 256;
@@ -58,7 +58,7 @@ export function everyCheckHeldBack(plan: NothingToDo): boolean {
 export function heldBackReport(
   plan: NothingToDo,
   audit: Audit,
-): { subject: string; message: string; summary: HeldBackSummary } {
+): { subject: string; message: string; report: string; summary: HeldBackSummary } {
   const heldBack = heldBackChecks(plan.decisions);
   const summary: HeldBackSummary = {
     kind: HELD_BACK_REPORT_KIND,
@@ -82,7 +82,9 @@ export function heldBackReport(
   ];
   return {
     subject: snsSubject(`Device Defender remediation: audit ${audit.auditTaskId} held back by its caps`),
-    message: `${lines.join('\n')}\n\n--- JSON ---\n${JSON.stringify(summary)}`,
+    message: lines.join('\n'),
+    // For machines, apart from the text (a name cannot forge it): the message attribute `report`.
+    report: asciiJson(summary),
     summary,
   };
 }

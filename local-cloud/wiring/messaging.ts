@@ -151,6 +151,8 @@ export interface PublishedMessage {
   readonly topicArn: string;
   readonly message: string;
   readonly subject?: string;
+  /** String message attributes, by name (Publish's MessageAttributes). */
+  readonly attributes?: Readonly<Record<string, string>>;
   /** Virtual epoch milliseconds. */
   readonly publishedAt: number;
 }
@@ -174,7 +176,11 @@ export class LocalTopic {
     private readonly queueByArn: (arn: string) => LocalQueue | undefined,
   ) {}
 
-  async publish(message: string, subject?: string): Promise<PublishResult> {
+  async publish(
+    message: string,
+    subject?: string,
+    attributes?: Readonly<Record<string, string>>,
+  ): Promise<PublishResult> {
     const messageId = randomUUID();
     const publishedAt = this.clock.now();
     this.messages.push({
@@ -183,6 +189,7 @@ export class LocalTopic {
       message,
       publishedAt,
       ...(subject === undefined ? {} : { subject }),
+      ...(attributes === undefined ? {} : { attributes }),
     });
     const deliveries: Promise<QueueDelivery>[] = [];
     for (const subscription of this.subscriptions) {

@@ -33,12 +33,22 @@ async function serve(
   const topic = topicByArn(topicArn);
   if (topic === undefined) return fail(response, 404, 'NotFound', 'Topic does not exist');
   const subject = form.get('Subject');
-  const { messageId } = await topic.publish(message, subject ?? undefined);
+  const { messageId } = await topic.publish(message, subject ?? undefined, stringAttributes(form));
   respond(
     response,
     200,
     `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
   );
+}
+
+/** Publish's query form: MessageAttributes.entry.N.Name and .Value.StringValue (String attributes). */
+function stringAttributes(form: URLSearchParams): Record<string, string> | undefined {
+  const attributes: Record<string, string> = {};
+  for (let n = 1; form.has(`MessageAttributes.entry.${n}.Name`); n += 1) {
+    const value = form.get(`MessageAttributes.entry.${n}.Value.StringValue`);
+    if (value !== null) attributes[form.get(`MessageAttributes.entry.${n}.Name`)!] = value;
+  }
+  return Object.keys(attributes).length > 0 ? attributes : undefined;
 }
 
 const escapeXml = (text: string) =>

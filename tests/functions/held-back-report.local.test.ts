@@ -51,5 +51,12 @@ describe('an audit held back entirely', () => {
     expect(JSON.stringify(reports[0])).toContain(
       'DEVICE_CERTIFICATE_SHARED_CHECK: 3 non-compliant of 100 resources, above maxFindings 2',
     );
+    // The machine-readable part is the `report` attribute, never the text.
+    expect(reports[0]?.attributes?.outcome).toBe('HeldBack');
+    expect(JSON.parse(reports[0]?.attributes?.report ?? '{}')).toMatchObject({
+      kind: 'all-held-back',
+      heldBack: [{ checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK', cap: { name: 'maxFindings', value: 2 } }],
+    });
+    expect(reports[0]?.message).not.toContain('{"kind"');
   });
 });

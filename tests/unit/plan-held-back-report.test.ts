@@ -52,7 +52,7 @@ describe('the held-back report', () => {
   });
 
   it('names each held-back check and its cap, in a subject SNS accepts and a JSON summary', () => {
-    const { subject, message, summary } = heldBackReport(plan, a);
+    const { subject, message, report, summary } = heldBackReport(plan, a);
     expect(subject).toBe('Device Defender remediation: audit audit-1 held back by its caps');
     expect(subject.length).toBeLessThan(100);
     expect(message).toContain(
@@ -62,8 +62,9 @@ describe('the held-back report', () => {
       '- DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: 30 non-compliant of 100 resources, above maxPercent 5',
     );
     expect(message).toContain('nothing in the fleet changed');
-    const json = JSON.parse(message.slice(message.indexOf('--- JSON ---\n') + 13));
-    expect(json).toEqual(JSON.parse(JSON.stringify(summary)));
+    // The machine-readable part travels apart from the text, as the `report` attribute.
+    expect(message).not.toContain('{"kind"');
+    expect(JSON.parse(report)).toEqual(JSON.parse(JSON.stringify(summary)));
     expect(summary).toMatchObject({
       kind: 'all-held-back',
       auditTaskId: 'audit-1',
