@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  deviceCertificateFinding,
   LocalStepFunctions,
   ParameterStore,
+  startEmulator,
   startLocalSfnEndpoint,
   startLocalSsmEndpoint,
   VirtualClock,
@@ -63,6 +65,32 @@ export async function measureColdStart(runs = 15): Promise<ColdStartResult> {
     stateMachines: { [STATE_MACHINE_ARN]: { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } } },
   });
   const ssm = await startLocalSsmEndpoint(parameters);
+  // The planner reads the audit with DescribeAuditTask: the emulator holds one per run.
+  const iot = await startEmulator({ clock, accountId: '123456789012', region: 'us-east-1' });
+  // The default policy's actions for the check, which the planner reads with DescribeMitigationAction.
+  const roleArn = 'arn:aws:iam::123456789012:role/bench-action';
+  iot.service.createMitigationAction({
+    actionName: 'PublishFinding',
+    roleArn,
+    actionParams: { publishFindingToSnsParams: { topicArn: 'arn:aws:sns:us-east-1:123456789012:findings' } },
+  });
+  iot.service.createMitigationAction({
+    actionName: 'QuarantineDevice',
+    roleArn,
+    actionParams: { addThingsToThingGroupParams: { thingGroupNames: ['quarantine'] } },
+  });
+  const addAudit = (taskId: string) => {
+    iot.service.addAudit({
+      taskId,
+      checks: {
+        DEVICE_CERTIFICATE_SHARED_CHECK: {
+          totalResourcesCount: 100,
+          findings: [1, 2, 3].map((n) => deviceCertificateFinding(n)),
+        },
+      },
+    });
+    return taskId;
+  };
   const env = {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
@@ -70,9 +98,12 @@ export async function measureColdStart(runs = 15): Promise<ColdStartResult> {
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+    AWS_ENDPOINT_URL_IOT: iot.endpoint,
+    REPORTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:reports',
     STATE_MACHINE_ARN,
     SWITCH_PARAMETER_NAME: '/ddr/switch',
     POWERTOOLS_SERVICE_NAME: 'plan-remediation',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
   const bundleUrl = pathToFileURL(built.outfile).href;
   const invoke = (taskId: string) =>
@@ -94,12 +125,13 @@ export async function measureColdStart(runs = 15): Promise<ColdStartResult> {
     for (let run = 0; run < runs; run += 1) {
       bare.push(await timeProcess(['-e', '0'], env));
       planner.push(
-        await timeProcess(['--input-type=module', '-e', invoke(`bench-${Date.now()}-${run}`)], env),
+        await timeProcess(['--input-type=module', '-e', invoke(addAudit(`bench-${Date.now()}-${run}`))], env),
       );
     }
   } finally {
     await sfn.close();
     await ssm.close();
+    await iot.close();
   }
   const plannerMedianMs = median(planner);
   const bareNodeMedianMs = median(bare);
