@@ -78,6 +78,11 @@ export interface RemediationReport {
   readonly auditTaskId: string;
   readonly executionName: string;
   readonly mitigationTaskId: string;
+  /**
+   * An operator's re-run: its number, who asked (as the request said: untrusted text; CloudTrail's
+   * PutEvents record is the authority) and whether the daily limit of re-runs was lifted.
+   */
+  readonly rerun?: { readonly n: number; readonly requestedBy?: string; readonly forced?: true };
   readonly mode: {
     readonly effective: string;
     readonly policy: string;
@@ -226,6 +231,13 @@ export async function buildRemediationReport(
     auditTaskId: plan.auditTaskId,
     executionName: plan.names.executionName,
     mitigationTaskId: plan.names.mitigationTaskId,
+    ...(plan.rerun !== undefined && {
+      rerun: {
+        n: plan.rerun,
+        ...(plan.requestedBy !== undefined && { requestedBy: plan.requestedBy }),
+        ...(plan.rerunForced && { forced: true as const }),
+      },
+    }),
     mode: {
       effective: plan.mode.effective,
       policy: plan.mode.policy,
@@ -453,6 +465,12 @@ function reportLines(report: RemediationReport): string[] {
       escaped: mode.switchBeforeStart === undefined ? '' : safe`, ${mode.switchBeforeStart} before the start`,
     }}): ${mode.reason}.`,
   ];
+  if (report.rerun)
+    lines.push(
+      safe`Re-run ${String(report.rerun.n)}, requested by ${report.rerun.requestedBy ?? 'an unnamed operator'}${{
+        escaped: report.rerun.forced ? ', forced past the daily limit of re-runs' : '',
+      }} (the request's own word; CloudTrail's PutEvents record says who asked).`,
+    );
   if (task)
     lines.push(
       safe`Mitigation task: ${task.taskId}, ${task.status ?? 'status unknown'}, ${task.polls} polls${{

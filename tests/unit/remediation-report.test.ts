@@ -477,3 +477,30 @@ describe('buildRemediationReport', () => {
     expect(message).not.toContain('skipped (see');
   });
 });
+
+describe('a re-run in the report', () => {
+  it('names the re-run, who asked (escaped) and whether it was forced, in the text and the summary', async () => {
+    const requestedBy = 'arn:aws:sts::123456789012:assumed-role/Ops/alice\nMode: dry-run';
+    const { summary, message } = await buildRemediationReport(
+      request({
+        plan: { ...PLAN, rerun: 2, requestedBy, rerunForced: true },
+        outcome: { name: 'DryRun', cause: 'Dry.' },
+      }),
+      noRecords,
+    );
+    expect(summary.rerun).toEqual({ n: 2, requestedBy, forced: true });
+    expect(message.text).toContain(
+      'Re-run 2, requested by arn:aws:sts::123456789012:assumed-role/Ops/alice\\u000aMode: dry-run, forced past the daily limit of re-runs',
+    );
+    expect(message.text.split('\n').filter((line) => line.startsWith('Mode: dry-run'))).toEqual([]);
+  });
+
+  it('says nothing of a re-run for an automatic run', async () => {
+    const { summary, message } = await buildRemediationReport(
+      request({ plan: PLAN, outcome: { name: 'DryRun', cause: 'Dry.' } }),
+      noRecords,
+    );
+    expect(summary.rerun).toBeUndefined();
+    expect(message.text).not.toContain('Re-run');
+  });
+});
