@@ -21,26 +21,12 @@ import { expect } from 'vitest';
 import { type RemediationReport, summaryFromAttributes } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../../functions/plan-remediation/index.ts';
 import type { SweepResult } from '../../functions/sweep-audits/index.ts';
+import { enforcePolicy, REVOKED, SHARED } from '../support/enforce-policy.ts';
 
-export const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
-export const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
+export { REVOKED, SHARED };
 
 /** Enforce, with caps well above the fixtures (3 of 100 and 2 of 100 resources). */
-export const POLICY = {
-  version: 1,
-  mode: 'enforce',
-  description: 'Reliability suite: caps that admit every fixture audit.',
-  actions: {
-    PublishFinding: { type: 'PUBLISH_FINDING_TO_SNS' },
-    QuarantineDevice: { type: 'ADD_THINGS_TO_THING_GROUP' },
-    DeactivateDeviceCertificate: { type: 'UPDATE_DEVICE_CERTIFICATE' },
-  },
-  defaults: { maxFindings: 50, maxPercent: 50 },
-  rules: [
-    { check: SHARED, actions: ['PublishFinding', 'QuarantineDevice'] },
-    { check: REVOKED, actions: ['PublishFinding', 'DeactivateDeviceCertificate'] },
-  ],
-} as const;
+export const POLICY = enforcePolicy({ maxFindings: 50, maxPercent: 50 });
 
 /** A local stack in enforce (policy and switch); the policy's actions are the template's. */
 export function reliabilityStack(options: LocalStackOptions = {}): Promise<LocalStack> {

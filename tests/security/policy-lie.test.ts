@@ -17,23 +17,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIssue } from '#domain/json-schema';
 import { MAX_FINDINGS_CEILING, parsePolicy } from '#domain/policy';
+import { enforcePolicy, REVOKED, SHARED } from '../support/enforce-policy.ts';
 
-const SHARED = 'DEVICE_CERTIFICATE_SHARED_CHECK';
-const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
-const POLICY = {
-  version: 1,
-  mode: 'enforce',
-  actions: {
-    PublishFinding: { type: 'PUBLISH_FINDING_TO_SNS' },
-    QuarantineDevice: { type: 'ADD_THINGS_TO_THING_GROUP' },
-    DeactivateDeviceCertificate: { type: 'UPDATE_DEVICE_CERTIFICATE' },
-  },
-  defaults: { maxFindings: 50 },
-  rules: [
-    { check: SHARED, actions: ['PublishFinding', 'QuarantineDevice'] },
-    { check: REVOKED, actions: ['PublishFinding', 'DeactivateDeviceCertificate'] },
-  ],
-} as const;
+const POLICY = enforcePolicy({ maxFindings: 50 });
 
 let stack: LocalStack;
 let audits = 0;
