@@ -3,6 +3,7 @@
  * as a table beside the goals. Figures are kept in bench/RESULTS.md by hand, with date and machine.
  */
 import { cpus, totalmem } from 'node:os';
+import { HELP_OPTION, parseCommandLine, refuse } from '../local/cli/args.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureLargeEndToEnd } from './end-to-end.ts';
 import { measureFindingsPages } from './findings-pages.ts';
@@ -161,16 +162,35 @@ function formatSeconds(seconds: number): string {
   return `${seconds / 3600} h`;
 }
 
-const selected = process.argv.slice(2);
-const unknown = selected.filter((name) => !(name in benchmarks));
-if (unknown.length > 0) {
-  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`);
-  process.exit(2);
+const command = {
+  name: 'npm run bench',
+  usage: [
+    `usage: npm run bench [-- NAME ...]   NAME: ${Object.keys(benchmarks).join(', ')}`,
+    'Runs the benchmarks (all, or the named ones) and prints their figures beside the goals.',
+  ].join('\n'),
+  options: { ...HELP_OPTION },
+  allowPositionals: true,
+} as const;
+
+async function main() {
+  const parsed = parseCommandLine(command);
+  if (!parsed) return;
+  const selected = parsed.positionals;
+  const unknown = selected.filter((name) => !(name in benchmarks));
+  if (unknown.length > 0)
+    return refuse(
+      command,
+      `unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`,
+    );
+  const repeated = selected.find((name, index) => selected.indexOf(name) !== index);
+  if (repeated) return refuse(command, `benchmark ${repeated} is named more than once`);
+  console.log(
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  );
+  const rows: Row[] = [];
+  for (const name of selected.length > 0 ? selected : Object.keys(benchmarks))
+    rows.push(...(await benchmarks[name]!()));
+  console.table(rows);
 }
-console.log(
-  `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
-);
-const rows: Row[] = [];
-for (const name of selected.length > 0 ? selected : Object.keys(benchmarks))
-  rows.push(...(await benchmarks[name]!()));
-console.table(rows);
+
+await main();

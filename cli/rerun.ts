@@ -7,12 +7,12 @@
  * names you by your STS identity (GetCallerIdentity's ARN) as `requestedBy`; the event itself carries no
  * authenticated identity, so CloudTrail's record of your PutEvents call is the authoritative one.
  */
-import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AUDIT_EVENT_SOURCE } from '#domain/audit';
 import { formatIssue } from '#domain/json-schema';
 import { parseRerunRequest, RERUN_DETAIL_TYPE } from '#domain/sweep';
+import { HELP_OPTION, parseCommandLine } from '../local/cli/args.ts';
 
 export const DEFAULT_EVENT_BUS = 'device-defender-remediation';
 
@@ -54,30 +54,26 @@ export async function requestRerun(client: EventBridgeClient, entry: PutEventsRe
   return result.EventId;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let values: {
-    'audit-task-id'?: string;
-    rerun: string;
-    force: boolean;
-    'event-bus': string;
-    region?: string;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'audit-task-id': { type: 'string' },
-        rerun: { type: 'string', default: '1' },
-        force: { type: 'boolean', default: false },
-        'event-bus': { type: 'string', default: process.env.DDR_EVENT_BUS ?? DEFAULT_EVENT_BUS },
-        region: { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error((error as Error).message);
-    return 2;
-  }
+const command = {
+  name: 'npm run rerun',
+  usage: [
+    'usage: npm run rerun -- --audit-task-id ID [--rerun N] [--force] [--event-bus NAME] [--region R]',
+    "Asks the deployed stack to remediate one audit again (puts an event on the stack's bus; uses your AWS credentials).",
+  ].join('\n'),
+  options: {
+    ...HELP_OPTION,
+    'audit-task-id': { type: 'string' },
+    rerun: { type: 'string', default: '1' },
+    force: { type: 'boolean', default: false },
+    'event-bus': { type: 'string', default: process.env.DDR_EVENT_BUS ?? DEFAULT_EVENT_BUS },
+    region: { type: 'string' },
+  },
+} as const;
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const parsed = parseCommandLine(command, argv);
+  if (!parsed) return undefined;
+  const { values } = parsed;
   const build = (requestedBy?: string) =>
     rerunEntry(
       values['audit-task-id'] ?? '',
@@ -112,10 +108,12 @@ async function main(argv: string[]): Promise<number> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      if (code !== undefined) process.exitCode = code;
+    },
     (error: Error) => {
-      console.error(error.message);
-      process.exit(1);
+      console.error(`npm run rerun: ${error.message.split('\n')[0]}`);
+      process.exitCode = 1;
     },
   );
 }

@@ -80,7 +80,7 @@ describe('npm run plan', () => {
     [['--notification', sample, '--switch-set-at', 'soon'], '--switch-set-at: "soon" is not a date-time'],
     [['--notification', '/nonexistent.json'], '/nonexistent.json: ENOENT'],
     [[], '--notification is required'],
-    [['--bogus'], "Unknown option '--bogus'"],
+    [['--bogus'], 'unknown option --bogus'],
   ])('rejects %j with exit 2', (args, message) => {
     const { status, stderr } = run('local/cli/plan.ts', args);
     expect(status).toBe(2);
