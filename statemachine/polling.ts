@@ -1,5 +1,5 @@
 /**
- * The polling schedule of the remediation state machine (DESIGN "Polling"): each wait is about 10 % of
+ * The polling schedule of the remediation state machine (docs/decisions.md, "The polling schedule"): each wait is about 10 % of
  * the time elapsed since the task started, at least 15 s and at most 15 minutes. JSONPath has no
  * multiply, so the waits are precomputed here and written into remediation.asl.json as literal arrays
  * (a test keeps the two in step); once a wait reaches the cap, every later wait is the cap.

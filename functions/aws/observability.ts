@@ -1,5 +1,5 @@
 /**
- * One module-scope setup of each Powertools utility, shared by every handler (STYLE: Powertools
+ * One module-scope setup of each Powertools utility, shared by every handler (docs/decisions.md: Powertools
  * examples/app). Service name and metrics namespace come from the environment the template sets
  * (Globals), read through the functions' configuration.
  */

@@ -30,7 +30,7 @@ export type AuditTaskStatus = (typeof AUDIT_TASK_STATUSES)[number];
 export type AuditTaskType = (typeof AUDIT_TASK_TYPES)[number];
 export type CheckRunStatus = (typeof CHECK_RUN_STATUSES)[number];
 
-/** Audit task ids (reference 2.3): no underscore, at most 40 characters. */
+/** Audit task ids (https://docs.aws.amazon.com/iot/latest/apireference/API_DescribeAuditTask.html): no underscore, at most 40 characters. */
 export const AUDIT_TASK_ID_PATTERN = '^[a-zA-Z0-9-]{1,40}$';
 
 /**
@@ -83,7 +83,7 @@ const epochMillis: JsonSchema = {
   description: 'Epoch milliseconds',
 };
 
-/** The audit notification as Device Defender publishes it (reference 1.2); extra fields are tolerated. */
+/** The audit notification as Device Defender publishes it (docs/aws-facts/planner-inputs.md); extra fields are tolerated. */
 export const auditNotificationSchema: JsonSchema = {
   type: 'object',
   required: [

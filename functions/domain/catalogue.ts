@@ -145,7 +145,7 @@ export const checkCatalogue: ReadonlyMap<string, AuditCheck> = new Map(checks.ma
 
 export const CHECK_NAMES: readonly string[] = checks.map((c) => c.name);
 
-/** Legacy names from older documents and notifications (reference 4.1), mapped to the API names. */
+/** Legacy names from older documents and notifications (https://docs.aws.amazon.com/iot-device-defender/latest/devguide/device-defender-audit-checks.html), mapped to the API names. */
 export const LEGACY_CHECK_NAMES: Readonly<Record<string, string>> = {
   REVOKED_CA_CERT_CHECK: 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK',
   CA_CERT_APPROACHING_EXPIRATION_CHECK: 'CA_CERTIFICATE_EXPIRING_CHECK',

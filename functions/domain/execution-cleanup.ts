@@ -7,7 +7,7 @@
 import { type JsonSchema, type ValidationIssue, validate } from './json-schema.ts';
 import { byteLength, capped, safe, snsSubject, truncateUtf8 } from './text.ts';
 
-/** Outcomes the state machine reports itself before failing (DESIGN "Outcomes and error names"). */
+/** Outcomes the state machine reports itself before failing (README "The remediation state machine", Outcomes). */
 export const REPORTED_OUTCOMES = [
   'TaskFailed',
   'TaskCanceled',
@@ -19,7 +19,7 @@ export const REPORTED_OUTCOMES = [
 
 export interface EndedExecution {
   readonly executionArn: string;
-  /** Also the mitigation task id (one name for everything, DESIGN "Names and idempotency"). */
+  /** Also the mitigation task id (one name for everything, docs/decisions.md). */
   readonly name: string;
   readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   readonly error?: string;

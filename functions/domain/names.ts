@@ -1,12 +1,12 @@
 /**
- * One name for everything a remediation run creates (DESIGN "Names and idempotency"): the execution
+ * One name for everything a remediation run creates (docs/decisions.md): the execution
  * name, the mitigation task id and the client request token are all `<mode>-<auditTaskId>`, with
  * `-r<n>` for an operator's re-run n. A duplicate delivery therefore meets the same name and is a
  * no-op, a dry run never blocks a later enforce run, and a retried start is safe.
  */
 import type { EffectiveMode } from './switch.ts';
 
-/** Limits of the three places the name goes (reference 2.3; Step Functions execution names: 1-80). */
+/** Limits of the three places the name goes (https://docs.aws.amazon.com/iot/latest/apireference/API_StartAuditMitigationActionsTask.html; Step Functions execution names: 1-80). */
 export const NAME_LIMITS = {
   executionName: { pattern: /^[a-zA-Z0-9_-]{1,80}$/ },
   mitigationTaskId: { pattern: /^[a-zA-Z0-9_-]{1,128}$/ },

@@ -22,7 +22,7 @@ export { MAX_FINDINGS_CEILING };
 
 export const POLICY_MODES = ['dry-run', 'enforce'] as const;
 
-/** At most 5 actions per check and 25 reason codes per filter (reference 2.4). */
+/** At most 5 actions per check and 25 reason codes per filter (https://docs.aws.amazon.com/iot/latest/apireference/API_StartAuditMitigationActionsTask.html). */
 export const MAX_ACTIONS_PER_RULE = 5;
 export const MAX_REASON_CODES_PER_RULE = 25;
 /** Leaves room for a stack-name prefix within the 128 characters of a mitigation action name. */

@@ -18,7 +18,7 @@ import {
 import type { RemediationPlan } from './plan.ts';
 import { asciiJson, byteLength, capped, joinLinesWithin, safe, snsSubject, truncateUtf8 } from './text.ts';
 
-/** How an execution ends (DESIGN "Outcomes and error names"); the first two succeed. */
+/** How an execution ends (README "The remediation state machine", Outcomes); the first two succeed. */
 export const OUTCOME_NAMES = [
   'Completed',
   'DryRun',

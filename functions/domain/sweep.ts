@@ -16,7 +16,7 @@ export const RERUN_DETAIL_TYPE = 'Audit Remediation Requested';
 export const SWEEP_SCHEDULE_INPUT = { trigger: 'sweep-schedule' } as const;
 /** Emitted once per sweep the schedule triggered; its absence for two rates is an alarm. */
 export const SCHEDULED_SWEEP_METRIC = 'ScheduledSweepRan';
-/** ListAuditTasks refuses a start more than 90 days back (reference 3.1). */
+/** ListAuditTasks refuses a start more than 90 days back (https://docs.aws.amazon.com/iot/latest/apireference/API_ListAuditTasks.html). */
 export const MAX_SWEEP_WINDOW_HOURS = 89 * 24;
 
 export function sweepWindow(now: Date, windowHours: number): { startTime: Date; endTime: Date } {

@@ -1,5 +1,5 @@
 /**
- * The SNS audit notification (reference 1.2) and its delivery: to in-process listeners, and optionally
+ * The SNS audit notification (docs/aws-facts/planner-inputs.md) and its delivery: to in-process listeners, and optionally
  * by HTTP POST to a URL, either as SNS delivers to an HTTP subscriber (the notification as the JSON
  * string `Message` of a `Notification` envelope) or raw (the notification itself as the body).
  * A loss rate drops whole notifications, never delivered anywhere, as a lost SNS message would be.

@@ -279,7 +279,7 @@ const notification = fc.record(
     auditDetails: fc.uniqueArray(checkDetail, { selector: (c) => c.checkName, maxLength: 8 }),
   },
   {
-    // Transcribed from reference 1.2, independently of the parser's schema.
+    // Transcribed from docs/aws-facts/planner-inputs.md, independently of the parser's schema.
     requiredKeys: [
       'accountId',
       'taskId',

@@ -87,7 +87,7 @@ export function planAudit(
   } satisfies AuditFixture;
 }
 
-/** The fixture plan for another audit and mode (names follow DESIGN "Names and idempotency"). */
+/** The fixture plan for another audit and mode (names follow docs/decisions.md). */
 export function planFor(auditTaskId: string, effective: 'enforce' | 'dry-run' = 'enforce'): RemediationPlan {
   const name = `${effective === 'enforce' ? 'enf' : 'dry'}-${auditTaskId}`;
   return {

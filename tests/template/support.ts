@@ -168,7 +168,7 @@ export function roleOf(value: Json | undefined): string | undefined {
 
 // --- Mitigation actions -------------------------------------------------------------------------
 
-/** What each mitigation action type needs (reference 2.6, the Device Defender guide). */
+/** What each mitigation action type needs (https://docs.aws.amazon.com/iot-device-defender/latest/devguide/dd-mitigation-actions.html). */
 export const ACTION_TYPE_PERMISSIONS: Record<string, readonly string[]> = {
   UPDATE_DEVICE_CERTIFICATE: ['iot:UpdateCertificate'],
   UPDATE_CA_CERTIFICATE: ['iot:UpdateCACertificate'],

@@ -72,7 +72,7 @@ const effects: Readonly<Record<ActionRun['action']['actionType'], Effect>> = {
 
   PUBLISH_FINDING_TO_SNS: (fleet, { taskId, finding, action, atMs }) => {
     const topicArn = action.actionParams.publishFindingToSnsParams?.topicArn ?? '';
-    // The real message format is undocumented (reference 7.7): the finding and its task, as JSON.
+    // The real message format is undocumented (https://docs.aws.amazon.com/iot-device-defender/latest/devguide/dd-mitigation-actions.html): the finding and its task, as JSON.
     fleet.recordPublishedFinding(topicArn, atMs, () => JSON.stringify({ taskId, finding }));
     return COMPLETED;
   },

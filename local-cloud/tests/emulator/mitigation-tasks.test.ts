@@ -214,7 +214,7 @@ describe('starting a task', () => {
     });
   });
 
-  it('chooses InvalidRequestException for a token reused under a new taskId (reference 3.3 leaves it open)', async () => {
+  it('chooses InvalidRequestException for a token reused under a new taskId (the API reference leaves it open)', async () => {
     const { iot } = await withAudit(2);
     await start(iot, 'first', { clientRequestToken: 'shared-token' });
     const reuse = start(iot, 'second', { clientRequestToken: 'shared-token' });

@@ -27,7 +27,7 @@ const startLoggingAudit = (t: TestEmulator) =>
   t.iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: ['LOGGING_DISABLED_CHECK'] }));
 
 describe('audit notifications', () => {
-  it('announces an audit once, when virtual time passes its end, as reference 1.2 describes', async () => {
+  it('announces an audit once, when virtual time passes its end, as docs/aws-facts/planner-inputs.md describes', async () => {
     const t = await demoWithListener();
     const startMs = t.clock.now();
     const taskId = await auditNow(t);
