@@ -73,6 +73,15 @@ async function main() {
   });
   const announcer = setInterval(() => void emulator.service.announceFinishedAudits(), ANNOUNCE_INTERVAL_MS);
   console.log(`Device Defender emulator listening on ${emulator.endpoint}`);
+  for (const line of describeHoldings(
+    emulator.service,
+    clock.now(),
+    emulator.endpoint,
+    values.preset,
+    speed,
+    notificationUrl,
+  ))
+    console.log(`  ${line}`);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -80,6 +89,33 @@ async function main() {
       emulator.close().finally(() => process.exit(0));
     });
   }
+}
+
+/** What the emulator holds, said on start-up, with a command to try against it. */
+function describeHoldings(
+  service: Awaited<ReturnType<typeof startEmulator>>['service'],
+  now: number,
+  endpoint: string,
+  preset: string | undefined,
+  speed: number,
+  notificationUrl: string | undefined,
+): string[] {
+  const actions = service.listMitigationActions({ maxResults: 250 }).actionIdentifiers ?? [];
+  const audits =
+    service.listAuditTasks({
+      startTime: new Date(now - 89 * 86_400_000),
+      endTime: new Date(now + 86_400_000),
+      maxResults: 250,
+    }).tasks ?? [];
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const cli = `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws iot --endpoint-url ${endpoint} --region us-east-1`;
+  return [
+    `preset: ${preset ?? '(none: an empty account)'}; ${speed === 1 ? 'real time' : `${speed}x real time`}`,
+    `${plural(actions.length, 'mitigation action')}${actions.length > 0 ? `: ${actions.map((a) => a.actionName).join(', ')}` : ''}`,
+    `${plural(audits.length, 'audit')}${audits.length > 0 ? `: ${audits.map((a) => `${a.taskId} (${a.taskStatus})`).join(', ')}` : ''}`,
+    `audit notifications: logged here${notificationUrl ? ` and delivered to ${notificationUrl}` : ''}`,
+    `try: ${cli} ${audits[0] ? `describe-audit-task --task-id ${audits[0].taskId}` : 'list-mitigation-actions'}`,
+  ];
 }
 
 function isHttpUrl(text: string): boolean {

@@ -11,6 +11,7 @@ import {
   StartOnDemandAuditTaskCommand,
 } from '@aws-sdk/client-iot';
 import { afterEach, expect, it } from 'vitest';
+import { MAX_REQUEST_BODY_BYTES } from '../../emulator/server.ts';
 
 /** What `npm run emulator` runs. */
 const CLI = fileURLToPath(new URL('../../emulator/cli.ts', import.meta.url));
@@ -23,7 +24,7 @@ afterEach(async () => {
   }
 });
 
-async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: string[] }> {
+async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: string[]; endpoint: string }> {
   child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -39,7 +40,7 @@ async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: st
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
-  return { iot, output };
+  return { iot, output, endpoint };
 }
 
 /** Asks until the answer satisfies `done`; on a fast clock each round trip is minutes of virtual time. */
@@ -88,4 +89,29 @@ it('npm run emulator -- --preset demo holds a fleet that audits, mitigates and r
   expect(task.taskStatus).toBe('COMPLETED');
   expect((await audit()).runStatus).toBe('COMPLETED_COMPLIANT');
   expect(output).toContain(`audit ${first.taskId} COMPLETED: 1/1 checks non-compliant`);
+});
+
+it('says on start-up what it holds, with an AWS CLI command to try', async () => {
+  const { output, endpoint } = await startCli('--preset', 'fixture');
+  while (output.length < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(output.slice(0, 5)).toEqual([
+    '  preset: fixture; real time',
+    '  3 mitigation actions: fixture-publish, fixture-quarantine, fixture-deactivate',
+    '  1 audit: fixture-audit-1 (COMPLETED)',
+    '  audit notifications: logged here',
+    `  try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws iot --endpoint-url ${endpoint} --region us-east-1 describe-audit-task --task-id fixture-audit-1`,
+  ]);
+});
+
+it('answers 413 to a body above MAX_REQUEST_BODY_BYTES and stays up', async () => {
+  const { iot, endpoint } = await startCli('--preset', 'fixture');
+  const tooLarge = await fetch(`${endpoint}/mitigationactions/actions/huge`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ roleArn: 'x'.repeat(MAX_REQUEST_BODY_BYTES) }),
+  });
+  expect(tooLarge.status).toBe(413);
+  expect(tooLarge.headers.get('x-amzn-errortype')).toBe('RequestEntityTooLargeException');
+  const audit = await iot.send(new DescribeAuditTaskCommand({ taskId: 'fixture-audit-1' }));
+  expect(audit.taskStatus).toBe('COMPLETED');
 });
