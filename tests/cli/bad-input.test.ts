@@ -164,3 +164,27 @@ describe.concurrent('npm run bench and npm start', () => {
     );
   });
 });
+
+describe.concurrent('npm run policy:check -- FILE --emit-json', () => {
+  it('prints the validated policy as the compact JSON an SSM parameter takes', () => {
+    const { status, stdout, stderr } = npmRun('policy:check', ['config/default-policy.yaml', '--emit-json']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+    const policy = JSON.parse(stdout);
+    expect(policy).toMatchObject({ version: 1, mode: 'dry-run' });
+    expect(policy.rules).toHaveLength(17);
+    // What it prints passes the check itself, as the SSM parameter's reader will check it.
+    const again = npmRun('policy:check', [file('emitted.json', stdout)]);
+    expect(again.status).toBe(0);
+  });
+
+  it('prints nothing for an invalid policy, and refuses two files', () => {
+    const invalid = npmRun('policy:check', [file('bad.yaml', 'version: 2\n'), '--emit-json']);
+    expect(invalid.status).toBe(2);
+    expect(invalid.stdout).toBe('');
+    expect(refusedWith(npmRun('policy:check', ['--emit-json', 'a.yaml', 'b.yaml']))).toBe(
+      'npm run policy:check: --emit-json takes exactly one policy file',
+    );
+  });
+});
