@@ -473,7 +473,7 @@ function reportLines(report: RemediationReport): string[] {
     );
   if (task)
     lines.push(
-      safe`Mitigation task: ${task.taskId}, ${task.status ?? 'status unknown'}, ${task.polls} polls${{
+      safe`Mitigation task: ${task.taskId}, ${task.status ?? 'status unknown'}, ${task.polls} poll${{ escaped: task.polls === 1 ? '' : 's' }}${{
         escaped: task.polledForSeconds === undefined ? '' : ` over ${duration(task.polledForSeconds)}`,
       }}.`,
     );
@@ -491,9 +491,12 @@ function reportLines(report: RemediationReport): string[] {
     const stats = check.statistics;
     if (stats)
       lines.push(
-        `    ${stats.succeeded} succeeded, ${stats.failed} failed, ${stats.skipped} skipped, ${stats.canceled} canceled of ${stats.total} findings`,
+        `    ${stats.succeeded} succeeded, ${stats.failed} failed, ${stats.skipped} skipped, ${stats.canceled} canceled of ${stats.total} finding${stats.total === 1 ? '' : 's'}`,
       );
-    else lines.push(`    ${check.plannedFindings} findings ${task ? 'planned' : 'would be mitigated'}`);
+    else
+      lines.push(
+        `    ${check.plannedFindings} finding${check.plannedFindings === 1 ? '' : 's'} ${task ? 'planned' : 'would be mitigated'}`,
+      );
     const failed = check.failedFindings;
     if (failed) {
       const shown = failed.findings.length;

@@ -344,6 +344,21 @@ describe('buildRemediationReport', () => {
     expect(message).toContain('Mitigation task: t, status unknown, 0 polls.');
   });
 
+  it('says "1 poll", not "1 polls"', async () => {
+    const {
+      message: { text: message },
+    } = await buildRemediationReport(
+      request({
+        outcome: { name: 'Unexpected', error: 'Iot.IotException', cause: 'Denied.' },
+        start: { taskId: 't' },
+        poll: { count: 1, remainingSeconds: 86_400 },
+      }),
+      noRecords,
+    );
+    expect(message).toContain('Mitigation task: t, status unknown, 1 poll');
+    expect(message).not.toContain('1 polls');
+  });
+
   it('trims samples to keep the summary within its bytes, and says so', async () => {
     const { records } = fakeRecords(100, () => true);
     const failing = request({
