@@ -81,7 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
     for (const detail of first.auditDetails.filter((d) => d.nonCompliantResourcesCount > 0))
       log(
-        `    ${detail.checkName.padEnd(62)} ${String(detail.nonCompliantResourcesCount).padStart(8)} of ${detail.totalResourcesCount}`,
+        `    ${detail.checkName.padEnd(62)} ${detail.nonCompliantResourcesCount.toLocaleString('en-US').padStart(9)} of ${detail.totalResourcesCount.toLocaleString('en-US')}`,
       );
 
     const planned = plannerResult<PlanRemediationResult>(await stack.publishAuditNotification(first));
