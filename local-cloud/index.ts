@@ -16,6 +16,8 @@ export {
   VirtualClock,
   type VirtualClockOptions,
 } from './clock.ts';
+// The strict command-line parser of the emulator's command, shared with the product's local commands.
+export { type Command, HELP_OPTION, parseCommandLine, refuse } from './emulator/args.ts';
 // The Device Defender emulator: the audit API over HTTP for the real SDK and the AWS CLI.
 export {
   AuditConfiguration,
