@@ -3,7 +3,6 @@
  * and handle one "Audit Completed" event against local endpoints (SSM for the switch, Step Functions
  * for the start), median of N runs, as a ratio to a bare `node -e 0` measured in the same run.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   VirtualClock,
 } from '@device-defender-remediation/local-cloud';
 import { buildFunction } from '../scripts/build-functions.ts';
+import { median, timeProcess } from './process-timing.ts';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation';
 const SAMPLE = new URL('../local/samples/audit-notification.json', import.meta.url);
@@ -30,28 +30,6 @@ export interface ColdStartResult {
   readonly ratio: number;
   readonly executionsStarted: number;
 }
-
-function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`exit ${code}: ${stderr}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
-    });
-  });
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 export async function measureColdStart(runs = 15): Promise<ColdStartResult> {
   const built = await buildFunction('plan-remediation', mkdtempSync(join(tmpdir(), 'ddr-bench-')));

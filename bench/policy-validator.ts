@@ -6,13 +6,13 @@
  * alternatives that export the same functions (parsePolicy, effectiveCaps, policyDigest): that is how
  * valibot and zod/mini were weighed (docs/decisions/policy-validation.md).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { ESBUILD_SETTINGS } from '../scripts/build-functions.ts';
+import { median, timeProcess } from './process-timing.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const HAND_WRITTEN = `${root}functions/domain/policy.ts`;
@@ -85,28 +85,6 @@ async function bundle(outfile: string, module: string | undefined, entry: 'plann
     validatorInputs,
   };
 }
-
-function timeProcess(args: string[]): Promise<number> {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`exit ${code}: ${stderr}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
-    });
-  });
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 export function validatorsToMeasure(spec = process.env.POLICY_VALIDATORS ?? ''): [string, string][] {
   const others = spec
