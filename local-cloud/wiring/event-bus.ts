@@ -27,6 +27,7 @@ import { matchesEventPattern } from './event-pattern.ts';
 import { accountOf, type Caller, evaluatePolicy, type PolicyStatement } from './iam-policy.ts';
 import type { Invocation } from './lambda.ts';
 import { jsonPath } from './pipes-transform.ts';
+import { fillPlaceholders } from './placeholders.ts';
 
 export interface BusEvent {
   readonly version: '0';
@@ -213,30 +214,10 @@ export function transformTargetInput(
       throw new Error(`InputPathsMap key ${name}: keys cannot start with "AWS."`);
     values.set(name, jsonPath(path, event));
   }
-  const template = transformer.inputTemplate;
-  const isJsonTemplate = /^\s*[{[]/.test(template);
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < template.length; i++) {
-    const char = template[i]!;
-    if (char === '<') {
-      const end = template.indexOf('>', i);
-      const name = end > i ? template.slice(i + 1, end) : '';
-      if (values.has(name)) {
-        const value = values.get(name);
-        if (value !== undefined)
-          out +=
-            isJsonTemplate && !inString
-              ? JSON.stringify(value)
-              : typeof value === 'string'
-                ? value
-                : JSON.stringify(value);
-        i = end;
-        continue;
-      }
-    }
-    if (char === '"' && template[i - 1] !== '\\') inString = !inString;
-    out += char;
-  }
-  return out;
+  return fillPlaceholders(transformer.inputTemplate, (name, jsonValuePosition) => {
+    if (!values.has(name)) return undefined;
+    const value = values.get(name);
+    if (value === undefined) return '';
+    return jsonValuePosition || typeof value !== 'string' ? JSON.stringify(value) : value;
+  });
 }

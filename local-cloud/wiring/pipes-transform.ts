@@ -14,6 +14,7 @@
  * The target decides what a result that is not valid JSON means: an event bus needs a JSON object
  * as the event's detail (PutEventsRequestEntry.Detail), so such a result is a failed delivery.
  */
+import { fillPlaceholders } from './placeholders.ts';
 
 export interface PipeVariables {
   readonly pipeArn: string;
@@ -47,34 +48,14 @@ export function transformInput(
 ): string {
   if (template === undefined) return JSON.stringify(record);
   const parsed = implicitlyParsed(record);
-  const isJsonTemplate = /^\s*[{[]/.test(template);
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < template.length; i++) {
-    const char = template[i]!;
-    if (char === '<') {
-      const end = template.indexOf('>', i);
-      const name = end > i ? template.slice(i + 1, end) : '';
-      if (name.startsWith('$') || name.startsWith('aws.pipes.')) {
-        const value = lookup(name, parsed, record, variables);
-        const jsonValuePosition = isJsonTemplate && !inString;
-        // The body as text, quotes removed: the documentation's `{"key": "value"}` -> `{key: value}`.
-        if (
-          name === '$.body' &&
-          !jsonValuePosition &&
-          typeof record.body === 'string' &&
-          value !== record.body
-        )
-          out += record.body.replaceAll('"', '');
-        else out += insert(value, jsonValuePosition);
-        i = end;
-        continue;
-      }
-    }
-    if (char === '"' && template[i - 1] !== '\\') inString = !inString;
-    out += char;
-  }
-  return out;
+  return fillPlaceholders(template, (name, jsonValuePosition) => {
+    if (!name.startsWith('$') && !name.startsWith('aws.pipes.')) return undefined;
+    const value = lookup(name, parsed, record, variables);
+    // The body as text, quotes removed: the documentation's `{"key": "value"}` -> `{key: value}`.
+    if (name === '$.body' && !jsonValuePosition && typeof record.body === 'string' && value !== record.body)
+      return record.body.replaceAll('"', '');
+    return insert(value, jsonValuePosition);
+  });
 }
 
 function insert(value: unknown, jsonValuePosition: boolean): string {
