@@ -8,7 +8,7 @@
 import type { Audit } from './audit.ts';
 import type { CheckDecision, HeldBackBy, NothingToDo } from './plan.ts';
 import { iso } from './switch.ts';
-import { asciiJson, escapeText, snsSubject } from './text.ts';
+import { asciiJson, escapeText, formatCount, snsSubject } from './text.ts';
 
 /** The most UTF-8 bytes of a check name in the report (escaped). */
 const NAME_BYTES = 256;
@@ -75,7 +75,7 @@ export function heldBackReport(
     'Held back (above a cap, not mitigated):',
     ...heldBack.map(
       (check) =>
-        `- ${escapeText(check.checkName, NAME_BYTES)}: ${check.nonCompliantResourcesCount} non-compliant of ${check.totalResourcesCount} resources, above ${check.cap.name} ${check.cap.value} (actions ${check.actions.join(', ')})`,
+        `- ${escapeText(check.checkName, NAME_BYTES)}: ${formatCount(check.nonCompliantResourcesCount)} non-compliant of ${formatCount(check.totalResourcesCount)} resources, above ${check.cap.name} ${formatCount(check.cap.value)} (actions ${check.actions.join(', ')})`,
     ),
     '',
     `To act on them: look at the findings (aws iot list-audit-findings --task-id ${audit.auditTaskId}), raise the cap in the policy if that many changes are meant, then re-run the audit (npm run rerun -- --audit-task-id ${audit.auditTaskId} --rerun <n>).`,

@@ -27,6 +27,17 @@ const CONTROLS =
 /** Marks text cut to a size: one character, three bytes. */
 export const ELLIPSIS = '…';
 
+/**
+ * A count as people read it, digits grouped by thousands with commas (1,000,000 of 1,000,000), as
+ * `npm start` writes counts. Written out here rather than with `toLocaleString`: the same text
+ * whatever locale data the runtime has. Anything but a safe integer is written as `String` does.
+ */
+export function formatCount(count: number): string {
+  if (!Number.isSafeInteger(count)) return String(count);
+  const digits = String(Math.abs(count)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return count < 0 ? `-${digits}` : digits;
+}
+
 /** UTF-8 bytes, as SNS and Step Functions count them. */
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');

@@ -465,7 +465,7 @@ describe('plan-remediation reports an audit whose every check is held back', () 
     expect(TopicArn).toBe(REPORTS_TOPIC);
     expect(Subject).toBe(`Device Defender remediation: audit ${AUDIT_ID} held back by its caps`);
     expect(Message).toContain(
-      '- DEVICE_CERTIFICATE_SHARED_CHECK: 140 non-compliant of 1200 resources, above maxFindings 100',
+      '- DEVICE_CERTIFICATE_SHARED_CHECK: 140 non-compliant of 1,200 resources, above maxFindings 100',
     );
     expect(metricCount(addMetric, 'HeldBackReports')).toBe(1);
   });

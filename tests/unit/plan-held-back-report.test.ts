@@ -56,7 +56,7 @@ describe('the held-back report', () => {
     expect(subject).toBe('Device Defender remediation: audit audit-1 held back by its caps');
     expect(subject.length).toBeLessThan(100);
     expect(message).toContain(
-      '- DEVICE_CERTIFICATE_SHARED_CHECK: 140 non-compliant of 10000 resources, above maxFindings 100 (actions ddr-Publish, ddr-Quarantine)',
+      '- DEVICE_CERTIFICATE_SHARED_CHECK: 140 non-compliant of 10,000 resources, above maxFindings 100 (actions ddr-Publish, ddr-Quarantine)',
     );
     expect(message).toContain(
       '- DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: 30 non-compliant of 100 resources, above maxPercent 5',
@@ -69,6 +69,22 @@ describe('the held-back report', () => {
       kind: 'all-held-back',
       auditTaskId: 'audit-1',
       policyDigest: plan.policyDigest,
+    });
+  });
+
+  it('writes counts and caps with thousands separators, as npm start does', () => {
+    const large = audit([nonCompliant('DEVICE_CERTIFICATE_SHARED_CHECK', 1_000_000, 1_000_000)]);
+    const held = planRemediation(large, { ...policy, defaults: { maxFindings: 10_000 } }, switchOn, {
+      actionNamePrefix: 'ddr',
+    }) as NothingToDo;
+    const { message, summary } = heldBackReport(held, large);
+    expect(message).toContain(
+      '- DEVICE_CERTIFICATE_SHARED_CHECK: 1,000,000 non-compliant of 1,000,000 resources, above maxFindings 10,000 (actions ddr-Publish, ddr-Quarantine)',
+    );
+    // Only the text for people: the summary for scripts keeps numbers.
+    expect(summary.heldBack[0]).toMatchObject({
+      nonCompliantResourcesCount: 1_000_000,
+      cap: { value: 10_000 },
     });
   });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   asciiJson,
@@ -7,6 +8,7 @@ import {
   ELLIPSIS,
   escapeControl,
   escapeText,
+  formatCount,
   hasControls,
   isSafeText,
   joinLinesWithin,
@@ -143,5 +145,34 @@ describe('asciiJson', () => {
     expect(json).toMatch(/^[\x20-\x7e]+$/);
     expect(JSON.parse(json)).toEqual(value);
     expect(json.length).toBeGreaterThanOrEqual(byteLength(JSON.stringify(value)));
+  });
+});
+
+describe('formatCount', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1_000, '1,000'],
+    [10_000, '10,000'],
+    [1_000_000, '1,000,000'],
+    [-1_234_567, '-1,234,567'],
+    [Number.MAX_SAFE_INTEGER, '9,007,199,254,740,991'],
+  ])('%d is written %s', (count, text) => {
+    expect(formatCount(count)).toBe(text);
+  });
+
+  it('writes what is not a safe integer as String does', () => {
+    for (const value of [8.5, 0.25, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60])
+      expect(formatCount(value)).toBe(String(value));
+  });
+
+  it('groups as en-US does, and only adds commas', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (count) => {
+        const text = formatCount(count);
+        expect(text).toBe(count.toLocaleString('en-US'));
+        expect(text.replaceAll(',', '')).toBe(String(count));
+      }),
+    );
   });
 });
