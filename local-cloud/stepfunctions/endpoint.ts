@@ -1,6 +1,9 @@
 /**
  * A local Step Functions endpoint (awsJson1.0) backed by the runner, so the planner's real
- * `@aws-sdk/client-sfn` runs unchanged: `new SFNClient({ endpoint })`.
+ * `@aws-sdk/client-sfn` and the AWS CLI (`aws stepfunctions --endpoint-url`) run unchanged:
+ * StartExecution, DescribeExecution, ListExecutions and GetExecutionHistory, with the requests,
+ * answers, pages and errors of the API reference (docs/aws-facts/step-functions.md, "The local
+ * endpoint").
  *
  * Errors answer 400 with `{"__type": "<namespace>#<Code>", "message": ...}`; the SDK's JSON-RPC
  * error parser reads `__type` and drops the namespace, so it raises the modelled exception class.
@@ -10,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type LocalEndpoint, listenLocally } from '../http-endpoint.ts';
 import { SfnApiError } from './errors.ts';
 import type { LocalExecution } from './execution.ts';
+import type { RecordedHistoryEvent } from './history.ts';
 import type { DefinitionSource, LocalStepFunctions } from './runner.ts';
 
 export interface LocalSfnEndpointOptions {
@@ -45,7 +49,72 @@ const operations: Readonly<Record<string, Operation>> = {
     }
     return describe(execution);
   },
+  // Most recent first; a page's token names the next (older) execution by its place in start order,
+  // so executions started meanwhile never shift the pages still to come.
+  ListExecutions: (runner, request) => {
+    const { stateMachineArn, statusFilter, mapRunArn } = request;
+    if (mapRunArn !== undefined)
+      throw new SfnApiError('ValidationException', 'mapRunArn: Map Runs are not emulated locally');
+    if (stateMachineArn === undefined)
+      throw new SfnApiError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
+    requireString('stateMachineArn', stateMachineArn);
+    if (statusFilter !== undefined && !EXECUTION_STATUSES.includes(String(statusFilter)))
+      throw constraint(
+        'statusFilter',
+        statusFilter,
+        `Member must satisfy enum value set: [${EXECUTION_STATUSES.join(', ')}]`,
+      );
+    const pageSize = maxResults(request.maxResults);
+    const all = runner.executionsOf(stateMachineArn);
+    const key = `${stateMachineArn}|${statusFilter ?? ''}`;
+    const from = request.nextToken === undefined ? all.length - 1 : readToken(request.nextToken, key);
+    const executions: LocalExecution[] = [];
+    let next = from;
+    for (; next >= 0 && executions.length < pageSize; next--) {
+      const execution = all[next];
+      if (execution && (statusFilter === undefined || execution.status === statusFilter))
+        executions.push(execution);
+    }
+    return {
+      executions: executions.map(listItem),
+      ...(next >= 0 ? { nextToken: writeToken(next, key) } : {}),
+    };
+  },
+  // Oldest first, or newest first with reverseOrder; a token names the next event by its id.
+  GetExecutionHistory: (runner, request) => {
+    const { executionArn, reverseOrder = false, includeExecutionData = true } = request;
+    requireString('executionArn', executionArn);
+    requireBoolean('reverseOrder', reverseOrder);
+    requireBoolean('includeExecutionData', includeExecutionData);
+    const pageSize = maxResults(request.maxResults);
+    if (!EXECUTION_ARN.test(executionArn))
+      throw new SfnApiError('InvalidArn', `Invalid Arn: '${executionArn}'`);
+    const execution = runner.describeExecution(executionArn);
+    if (execution === undefined)
+      throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    const events = execution.historyEvents;
+    const key = `${executionArn}|${reverseOrder}|${includeExecutionData}`;
+    const step = reverseOrder ? -1 : 1;
+    const firstId =
+      request.nextToken === undefined
+        ? reverseOrder
+          ? events.length
+          : 1
+        : readToken(request.nextToken, key);
+    const page: RecordedHistoryEvent[] = [];
+    let id = firstId;
+    for (; id >= 1 && id <= events.length && page.length < pageSize; id += step) page.push(events[id - 1]!);
+    return {
+      events: page.map((event) => historyEvent(event, includeExecutionData)),
+      ...(id >= 1 && id <= events.length ? { nextToken: writeToken(id, key) } : {}),
+    };
+  },
 };
+
+const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+const EXECUTION_ARN = /^arn:[\w-]+:states:[\w-]+:\d{12}:execution:[\w-]{1,80}:[^:]{1,80}$/;
+/** Members of the history events' details that are execution data (includeExecutionData: false drops them). */
+const EXECUTION_DATA = new Set(['input', 'inputDetails', 'output', 'outputDetails', 'parameters']);
 
 export async function startLocalSfnEndpoint(options: LocalSfnEndpointOptions): Promise<LocalSfnEndpoint> {
   const { runner, stateMachines, port = 0 } = options;
@@ -60,11 +129,7 @@ async function serve(runner: LocalStepFunctions, request: IncomingMessage, respo
     if (operation === undefined)
       throw new SfnApiError('UnknownOperationException', `Unknown operation ${target}`);
     const body = await readBody(request);
-    respond(
-      response,
-      200,
-      operation(runner, body === '' ? {} : (JSON.parse(body) as Record<string, unknown>)),
-    );
+    respond(response, 200, operation(runner, parseRequest(body)));
   } catch (error) {
     if (error instanceof SfnApiError) {
       respond(response, 400, { __type: `${ERROR_NAMESPACE}#${error.code}`, message: error.message });
@@ -90,6 +155,84 @@ function describe(execution: LocalExecution) {
     ...(execution.error === undefined ? {} : { error: execution.error }),
     ...(execution.cause === undefined ? {} : { cause: execution.cause }),
   };
+}
+
+function listItem(execution: LocalExecution) {
+  return {
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: epochSeconds(execution.startDate),
+    ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
+  };
+}
+
+function historyEvent(event: RecordedHistoryEvent, includeExecutionData: boolean) {
+  const details =
+    event.details === undefined || includeExecutionData
+      ? event.details
+      : Object.fromEntries(Object.entries(event.details).filter(([member]) => !EXECUTION_DATA.has(member)));
+  return {
+    timestamp: event.timestampMs / 1000,
+    type: event.type,
+    id: event.id,
+    previousEventId: event.previousEventId,
+    ...(event.detailsMember === undefined ? {} : { [event.detailsMember]: details }),
+  };
+}
+
+/** maxResults: 0 to 1000, 0 or absent meaning the default page of 100. */
+function maxResults(value: unknown): number {
+  if (value === undefined || value === 0) return 100;
+  if (!Number.isInteger(value) || (value as number) < 0)
+    throw constraint('maxResults', value, 'Member must have value greater than or equal to 0');
+  if ((value as number) > 1000)
+    throw constraint('maxResults', value, 'Member must have value less than or equal to 1000');
+  return value as number;
+}
+
+/** A page token: where the next page starts, bound to the arguments it was issued for. */
+function writeToken(position: number, key: string): string {
+  return Buffer.from(JSON.stringify({ position, key })).toString('base64url');
+}
+
+function readToken(token: unknown, key: string): number {
+  try {
+    const read = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as {
+      position?: unknown;
+      key?: unknown;
+    };
+    if (read.key === key && Number.isInteger(read.position)) return read.position as number;
+  } catch {
+    // not one of ours
+  }
+  throw new SfnApiError('InvalidToken', `Invalid Token: '${String(token).slice(0, 100)}'`);
+}
+
+function constraint(member: string, value: unknown, rule: string): SfnApiError {
+  return new SfnApiError(
+    'ValidationException',
+    `1 validation error detected: Value '${String(value)}' at '${member}' failed to satisfy constraint: ${rule}`,
+  );
+}
+
+function parseRequest(body: string): Record<string, unknown> {
+  if (body === '') return {};
+  let request: unknown;
+  try {
+    request = JSON.parse(body);
+  } catch {
+    throw new SfnApiError('SerializationException', 'The request body is not JSON');
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    throw new SfnApiError('SerializationException', 'The request body is not a JSON object');
+  return request as Record<string, unknown>;
+}
+
+function requireBoolean(member: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean')
+    throw new SfnApiError('SerializationException', `${member} must be a boolean`);
 }
 
 function parseInput(input: unknown): unknown {

@@ -2,7 +2,7 @@ import { ExecutionError, type RunOptions, type StateMachine } from 'aws-local-st
 import type { VirtualClock } from '../clock.ts';
 import type { PreparedDefinition } from './definition.ts';
 import { RuntimeFailure } from './errors.ts';
-import { ExecutionHistory, type HistoryCounts } from './history.ts';
+import { ExecutionHistory, type HistoryCounts, type RecordedHistoryEvent, type TaskCall } from './history.ts';
 import { RetryTracker } from './retry.ts';
 import type { ServedTask } from './tasks.ts';
 import { waitOnClock } from './virtual-wait.ts';
@@ -51,6 +51,7 @@ export class LocalExecution {
 
   readonly #clock: VirtualClock;
   readonly #history: ExecutionHistory;
+  readonly #region: string;
   readonly #retries: RetryTracker;
   // Aborted when the execution stops: drops its pending wake-ups and refuses further task attempts.
   readonly #lifetime = new AbortController();
@@ -63,8 +64,9 @@ export class LocalExecution {
     this.name = name;
     this.input = input;
     this.startDate = new Date(clock.now());
-    const history = new ExecutionHistory(prepared.stateTypes);
+    const history = new ExecutionHistory(prepared.stateTypes, () => clock.now());
     this.#history = history;
+    this.#region = executionArn.split(':')[3] ?? '';
     this.#retries = new RetryTracker((state) => prepared.tasks.get(state)?.retriers ?? []);
 
     const run = atVirtualTime(clock.now(), () =>
@@ -95,15 +97,12 @@ export class LocalExecution {
     this.result = run.result
       .then(
         (output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }),
-        (error: unknown): ExecutionOutcome =>
-          timedOut
-            ? { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'TimeoutSeconds elapsed' }
-            : failure(error),
+        (error: unknown): ExecutionOutcome => (timedOut ? TIMED_OUT : failure(error)),
       )
       .then(async (outcome) => {
         this.#lifetime.abort(new RuntimeFailure('the execution has stopped'));
         await logged;
-        if (timedOut) history.executionTimedOut();
+        if (timedOut) history.executionTimedOut(TIMED_OUT.error, TIMED_OUT.cause);
         Object.assign(this, outcome, { stopDate: new Date(clock.now()) });
         return outcome;
       });
@@ -114,35 +113,49 @@ export class LocalExecution {
     return this.#history.counts;
   }
 
+  /** The events GetExecutionHistory lists, oldest first. */
+  get historyEvents(): readonly RecordedHistoryEvent[] {
+    return this.#history.events;
+  }
+
   #taskHandlers({ prepared, tasks }: RegisteredStateMachine): TaskHandlers {
     const handlers: Record<string, (parameters: unknown) => Promise<unknown>> = {};
     // Every Task state is served (the runner checked at registration); the rest are rewritten Waits.
-    for (const stateName of prepared.tasks.keys()) {
+    for (const [stateName, { resource }] of prepared.tasks) {
       const task = tasks.get(stateName);
       handlers[stateName] = task
-        ? (parameters) => this.#attempt(stateName, task, parameters)
+        ? (parameters) => this.#attempt(stateName, task, { resource, region: this.#region, parameters })
         : (parameters) => waitOnClock(this.#clock, parameters, this.#lifetime.signal);
     }
     return handlers as TaskHandlers;
   }
 
   /** One task attempt: served as a unit of work on the clock; a retry's pause is spent in virtual time. */
-  async #attempt(stateName: string, task: ServedTask, parameters: unknown): Promise<unknown> {
+  async #attempt(stateName: string, task: ServedTask, call: TaskCall): Promise<unknown> {
     this.#lifetime.signal.throwIfAborted();
-    this.#history.taskAttemptStarted(task.historyKind);
     try {
-      const result = await this.#clock.work(() => task.run(parameters, this.executionArn));
-      this.#history.taskAttemptEnded(task.historyKind, true);
+      const result = await this.#clock.work(async () => {
+        // The engine logs the state's entry (or retry) before it calls this handler, but its log is
+        // read asynchronously: once it has caught up, the attempt's events follow that entry.
+        await new Promise((resolve) => setImmediate(resolve));
+        this.#history.taskAttemptStarted(task.historyKind, call);
+        return task.run(call.parameters, this.executionArn);
+      });
+      this.#history.taskAttemptEnded(task.historyKind, call, { output: result });
       this.#retries.succeeded(stateName);
       return result;
     } catch (error) {
-      this.#history.taskAttemptEnded(task.historyKind, false);
+      const { name, message } =
+        error instanceof Error ? error : { name: 'States.TaskFailed', message: String(error) };
+      this.#history.taskAttemptEnded(task.historyKind, call, { error: name, cause: message });
       const pauseMs = this.#retries.delayAfter(stateName, error);
       if (pauseMs !== undefined) await this.#clock.sleep(pauseMs, this.#lifetime.signal);
       throw error;
     }
   }
 }
+
+const TIMED_OUT = { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'TimeoutSeconds elapsed' } as const;
 
 function failure(error: unknown): ExecutionOutcome {
   const reason = error instanceof ExecutionError ? error.cause : error;

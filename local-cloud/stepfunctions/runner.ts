@@ -104,12 +104,7 @@ export class LocalStepFunctions {
   startExecution(request: StartExecutionRequest): LocalExecution {
     const stateMachineArn = request.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
     if (request.definition !== undefined) this.registerStateMachine(stateMachineArn, request.definition);
-    const stateMachine = this.#stateMachines.get(stateMachineArn);
-    if (stateMachine === undefined) {
-      const code = STATE_MACHINE_ARN.test(stateMachineArn) ? 'StateMachineDoesNotExist' : 'InvalidArn';
-      const text = code === 'InvalidArn' ? 'Invalid Arn' : 'State Machine Does Not Exist';
-      throw new SfnApiError(code, `${text}: '${stateMachineArn}'`);
-    }
+    const stateMachine = this.#registered(stateMachineArn);
     const name = request.name ?? randomUUID();
     assertValidName(name);
     const input = request.input ?? {};
@@ -136,6 +131,22 @@ export class LocalStepFunctions {
   /** Every execution started so far, in start order. */
   get executions(): LocalExecution[] {
     return [...this.#executions.values()];
+  }
+
+  /** The executions of one registered state machine, in start order (InvalidArn, StateMachineDoesNotExist). */
+  executionsOf(stateMachineArn: string): LocalExecution[] {
+    this.#registered(stateMachineArn);
+    return this.executions.filter((execution) => execution.stateMachineArn === stateMachineArn);
+  }
+
+  #registered(stateMachineArn: string): RegisteredStateMachine {
+    const stateMachine = this.#stateMachines.get(stateMachineArn);
+    if (stateMachine === undefined) {
+      const code = STATE_MACHINE_ARN.test(stateMachineArn) ? 'StateMachineDoesNotExist' : 'InvalidArn';
+      const text = code === 'InvalidArn' ? 'Invalid Arn' : 'State Machine Does Not Exist';
+      throw new SfnApiError(code, `${text}: '${stateMachineArn}'`);
+    }
+    return stateMachine;
   }
 
   #load(source: DefinitionSource): Definition {
