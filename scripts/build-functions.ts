@@ -2,8 +2,9 @@
  * Bundles each function exactly as `sam build` does: the esbuild options come from the function's
  * `Metadata: BuildProperties` in template.yaml (the one source of truth), mapped to esbuild the way
  * SAM's esbuild builder maps them (docs/aws-facts/lambda-runtime.md, "What sam build runs"), into
- * dist/<function>/index.mjs with its source map beside it. `npm run build` prints the sizes; the
- * cold-start benchmark and the bundle tests build through here.
+ * dist/<function>/index.mjs (with, from `npm run build`, a source map beside it that the deployed
+ * code does not carry). `npm run build` prints the sizes; the cold-start benchmark and the bundle
+ * tests build through here.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -147,9 +148,17 @@ export async function buildFunction(
   };
 }
 
-export async function buildFunctions(): Promise<BuiltFunction[]> {
+/**
+ * The deployed bundle carries no source map (Sourcemap false: no map to parse at start); `npm run
+ * build` writes one beside the same bytes, to read a deployed stack trace with (README.md, "Reading
+ * a stack trace"). esbuild's 'external' map adds no sourceMappingURL comment, so index.mjs is
+ * byte for byte what `sam build` deploys.
+ */
+export const READING_MAP = { sourcemap: 'external' } as const satisfies BuildOptions;
+
+export async function buildFunctions(overrides: BuildOptions = READING_MAP): Promise<BuiltFunction[]> {
   const present = FUNCTIONS.filter((name) => existsSync(`${root}functions/${name}/index.ts`));
-  return Promise.all(present.map((name) => buildFunction(name)));
+  return Promise.all(present.map((name) => buildFunction(name, `${root}dist`, overrides)));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,6 +8,7 @@ import { checkCatalogue } from './catalogue.ts';
 import { MAX_RERUN, type RunNames, runNames } from './names.ts';
 import { effectiveCaps, type Policy, type PolicyMode, type PolicyRule, policyDigest } from './policy.ts';
 import { decideMode, type EffectiveMode, iso, type RuntimeSwitch } from './switch.ts';
+import { checksToVerify } from './verification.ts';
 
 export type SkipReason =
   | 'unknown-check'
@@ -76,6 +77,12 @@ export interface RemediationPlan {
   readonly auditCheckToActionsMapping: Readonly<Record<string, readonly string[]>>;
   readonly decisions: readonly CheckDecision[];
   readonly policyDigest: string;
+  /**
+   * The checks the state machine audits again after an enforced task COMPLETED, to show what it fixed
+   * (functions/domain/verification.ts); absent when the policy says `verify: false` or no mitigated
+   * check has a fixing action.
+   */
+  readonly verification?: { readonly checks: readonly string[] };
   readonly summary: {
     readonly checksToMitigate: number;
     readonly findingsToMitigate: number;
@@ -184,6 +191,7 @@ export function planRemediation(
     ),
     decisions,
     policyDigest: digest,
+    ...verificationOf(policy, toMitigate),
     summary: {
       checksToMitigate: toMitigate.length,
       findingsToMitigate: toMitigate.reduce((sum, d) => sum + mitigable(d), 0),
@@ -191,6 +199,15 @@ export function planRemediation(
       checksSkipped: decisions.filter((d) => d.outcome === 'skip').length,
     },
   };
+}
+
+/** The plan's `verification`, when the policy verifies and a mitigated check has a fixing action. */
+function verificationOf(policy: Policy, toMitigate: readonly CheckDecision[]) {
+  const checks = checksToVerify(
+    policy,
+    toMitigate.map((d) => d.checkName),
+  );
+  return checks.length === 0 ? {} : { verification: { checks } };
 }
 
 /** Non-compliant resources that are not suppressed: suppressed findings are never mitigated. */

@@ -60,6 +60,11 @@ export const POLICY_SCHEMA = {
         'dry-run (default) or enforce; enforce takes effect only when the runtime switch also says enforce.',
     },
     description: { type: 'string' },
+    verify: {
+      type: 'boolean',
+      description:
+        'true (default): after an enforced task completes, an on-demand audit of the checks mitigated with fixing actions (certificate updates, policy version replacement, logging) shows what it fixed (README "Verification"); false turns it off.',
+    },
     actions: {
       type: 'object',
       description: 'The mitigation actions the rules may use, by name, each with its action type.',

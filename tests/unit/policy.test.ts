@@ -254,7 +254,7 @@ describe('one definition: the Policy type is derived from POLICY_SCHEMA', () => 
       readonly enabled?: boolean;
     }>();
     expectTypeOf<keyof Policy>().toEqualTypeOf<
-      'version' | 'mode' | 'description' | 'actions' | 'defaults' | 'rules'
+      'version' | 'mode' | 'description' | 'verify' | 'actions' | 'defaults' | 'rules'
     >();
   });
 

@@ -1,0 +1,114 @@
+/**
+ * The functions are built by `sam build` from their BuildProperties, and only from them: every
+ * property is one SAM's esbuild builder passes on (docs/aws-facts/lambda-runtime.md), and
+ * scripts/build-functions.ts builds with exactly what SAM would give esbuild. Cold-start choices
+ * (docs/decisions/cold-start.md) are held here: no source map to parse at start.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  buildFunction,
+  esbuildOptions,
+  READING_MAP,
+  SAM_ESBUILD_PROPERTIES,
+  templateBuildProperties,
+} from '../../scripts/build-functions.ts';
+import { resources, resourcesOfType, template } from './support.ts';
+
+const functions = resourcesOfType('AWS::Serverless::Function');
+const properties = templateBuildProperties();
+
+describe("every function's BuildProperties", () => {
+  it.each(functions.map(([id]) => [id]))('%s: uses only properties SAM passes on to esbuild', (id) => {
+    const metadata = resources[id]!.Metadata as { BuildMethod: string; BuildProperties: object };
+    expect(metadata.BuildMethod).toBe('esbuild');
+    for (const key of Object.keys(metadata.BuildProperties))
+      expect(SAM_ESBUILD_PROPERTIES as readonly string[], key).toContain(key);
+  });
+
+  it('are the same for every function but the entry point', () => {
+    const [first, ...rest] = [...properties.values()].map(({ EntryPoints: _, ...shared }) => shared);
+    expect(properties.size).toBe(functions.length);
+    for (const shared of rest) expect(shared).toEqual(first);
+  });
+});
+
+describe('the build maps BuildProperties as SAM does', () => {
+  it("gives esbuild SAM's defaults and each property's value", () => {
+    expect(esbuildOptions({})).toEqual({
+      bundle: true,
+      platform: 'node',
+      target: 'es2020',
+      format: 'cjs',
+      minify: true,
+      sourcemap: false,
+    });
+    expect(
+      esbuildOptions({
+        Format: 'esm',
+        Target: 'node22',
+        Minify: false,
+        Sourcemap: true,
+        SourcesContent: false,
+        MainFields: 'module,main',
+        External: ['@aws-sdk/credential-provider-ini'],
+        Loader: ['.txt=text'],
+        OutExtension: ['.js=.mjs'],
+        Banner: ['js=const a = 1;'],
+      }),
+    ).toEqual({
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      minify: false,
+      sourcemap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/credential-provider-ini'],
+      loader: { '.txt': 'text' },
+      outExtension: { '.js': '.mjs' },
+      banner: { js: 'const a = 1;' },
+    });
+  });
+
+  it('refuses a property SAM would not pass on, naming it', () => {
+    expect(() => esbuildOptions({ Format: 'esm', Splitting: true, Define: [] })).toThrow(
+      /BuildProperties SAM does not pass on: Splitting, Define/,
+    );
+  });
+
+  it('refuses a function the template does not deploy, naming its folder', async () => {
+    await expect(
+      buildFunction('no-such-function', mkdtempSync(join(tmpdir(), 'ddr-build-'))),
+    ).rejects.toThrow(/template.yaml deploys no function from functions\/no-such-function/);
+  });
+});
+
+describe('source maps cost no cold start', () => {
+  it('no function builds a source map or sets NODE_OPTIONS=--enable-source-maps', () => {
+    for (const shared of properties.values()) expect(shared.Sourcemap).toBe(false);
+    const globals = template.Globals.Function.Environment as { Variables: Record<string, unknown> };
+    expect(globals.Variables.NODE_OPTIONS).toBeUndefined();
+    for (const [id, f] of functions) {
+      const own = (f.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      expect(own?.NODE_OPTIONS, id).toBeUndefined();
+    }
+  });
+
+  it("npm run build's map belongs to the very bytes sam build deploys", async () => {
+    const deployed = await buildFunction('cleanup-execution', mkdtempSync(join(tmpdir(), 'ddr-build-')));
+    const mapped = await buildFunction(
+      'cleanup-execution',
+      mkdtempSync(join(tmpdir(), 'ddr-build-')),
+      READING_MAP,
+    );
+    expect(deployed.mapBytes).toBe(0);
+    expect(readFileSync(mapped.outfile)).toEqual(readFileSync(deployed.outfile));
+    const map = JSON.parse(readFileSync(`${mapped.outfile}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources.some((source) => source.endsWith('functions/cleanup-execution/index.ts'))).toBe(true);
+  });
+});
