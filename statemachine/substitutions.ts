@@ -22,6 +22,12 @@ export interface RemediationSubstitutions {
    * mitigation actions can create `<stack>-Evil`.
    */
   readonly MitigationActionNames: string;
+  /**
+   * Where the state machine marks the audits it starts to verify a remediation (`/<stack>/verification-audits`,
+   * beside the switch: functions/domain/verification.ts), so that the planner and the sweep never
+   * remediate them.
+   */
+  readonly VerificationMarkerPath: string;
 }
 
 export const DEFAULT_DEADLINE_SECONDS = 86_400;
@@ -45,4 +51,5 @@ export const localSubstitutions: RemediationSubstitutions = {
   DeadlineSeconds: String(DEFAULT_DEADLINE_SECONDS),
   CapacityWaitSeconds: String(DEFAULT_CAPACITY_WAIT_SECONDS),
   MitigationActionNames: LOCAL_MITIGATION_ACTION_NAMES.join(','),
+  VerificationMarkerPath: '/device-defender-remediation/verification-audits',
 };

@@ -37,6 +37,13 @@ import {
   utf8Bytes,
 } from '#domain/sizes';
 import type { RuntimeSwitch } from '#domain/switch';
+import {
+  type AuditOrigin,
+  auditOrigin as classifyAudit,
+  verificationMarkerName,
+  verificationMarkerPath,
+  verificationStartingName,
+} from '#domain/verification';
 import defaultPolicyDocument from '../../config/default-policy.json' with { type: 'json' };
 import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from './clients.ts';
 import { countRejection } from './handler.ts';
@@ -186,6 +193,45 @@ export async function describeAudit(
   return { audit: parsed.audit };
 }
 
+/**
+ * Where an on-demand audit comes from (functions/domain/verification.ts): its marker, and the last time
+ * the state machine was about to start a verification audit. Scheduled audits cost no read.
+ */
+export async function auditOrigin(audit: Audit, markerPath: string): Promise<AuditOrigin> {
+  if (audit.taskType !== 'ON_DEMAND_AUDIT_TASK') return { kind: 'other' };
+  const [marker, starting] = await Promise.all([
+    readMarker(verificationMarkerName(markerPath, audit.auditTaskId)),
+    readMarker(verificationStartingName(markerPath)),
+  ]);
+  return classifyAudit(audit, marker?.Value, starting?.LastModifiedDate?.getTime(), Date.now());
+}
+
+async function readMarker(name: string): Promise<Parameter | undefined> {
+  try {
+    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter;
+  } catch (error) {
+    if (error instanceof ParameterNotFound) return undefined;
+    throw error;
+  }
+}
+
+/** A verification audit is refused, typed; one that may be one is left to the sweep. Nothing starts. */
+function verificationAudit(
+  auditTaskId: string,
+  origin: Exclude<AuditOrigin, { kind: 'other' }>,
+): RemediationOutcome {
+  if (origin.kind === 'verification') {
+    metrics.addMetric('VerificationAuditsIgnored', MetricUnit.Count, 1);
+    const detail = `verification audit, not remediated: execution ${origin.startedBy} started it to verify its mitigation`;
+    logger.info('Nothing to do: a verification audit', { auditTaskId, startedBy: origin.startedBy });
+    return { outcome: 'verification-audit', auditTaskId, startedBy: origin.startedBy, detail };
+  }
+  metrics.addMetric('VerificationAuditsPending', MetricUnit.Count, 1);
+  const detail = `an on-demand audit that started while the state machine was starting a verification audit (${new Date(origin.startingSince).toISOString()}) and is not marked yet: left to the sweep, which plans it unless it is a verification`;
+  logger.info('Nothing to do yet: possibly a verification audit', { auditTaskId });
+  return { outcome: 'verification-pending', auditTaskId, detail };
+}
+
 export type Remediate = (request: AuditRequest) => Promise<RemediationOutcome>;
 
 /** The remediation path of a function configured so, with the caller's hooks. */
@@ -219,6 +265,9 @@ async function remediate(
     logger.info('Nothing to do: the audit has not completed', { taskStatus: audit.taskStatus });
     return { outcome: 'nothing-to-do', reason: 'audit-not-completed', detail };
   }
+  // The state machine's own verification audits come back as completed audits: never remediated.
+  const origin = await auditOrigin(audit, verificationMarkerPath(config.switchParameterName));
+  if (origin.kind !== 'other') return verificationAudit(audit.auditTaskId, origin);
 
   const [policy, runtimeSwitch] = await Promise.all([
     loadPolicy(config.policyParameterName),

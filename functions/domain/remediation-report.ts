@@ -11,12 +11,19 @@
  * bound is in UTF-8 bytes, as SNS and Step Functions count them (docs/aws-facts/sns-sqs.md).
  */
 import {
+  describeResource,
   type FailedFindingsSample,
   type MitigationRecords,
   sampleFailedFindings,
 } from './failed-findings.ts';
 import type { RemediationPlan } from './plan.ts';
 import { asciiJson, byteLength, capped, joinLinesWithin, safe, snsSubject, truncateUtf8 } from './text.ts';
+import {
+  type AuditFindingsSource,
+  type CheckVerification,
+  compareAudits,
+  type VerificationAuditAnswer,
+} from './verification.ts';
 
 /** How an execution ends (README "The remediation state machine", Outcomes); the first two succeed. */
 export const OUTCOME_NAMES = [
@@ -54,6 +61,24 @@ export interface ReportRequest {
   readonly poll?: { readonly count: number; readonly remainingSeconds: number };
   readonly capacity?: { readonly waits: number; readonly waitedSeconds: number };
   readonly switch?: { readonly value: string };
+  /** The verification audit (remediation.asl.json, VerificationPlanned and after), once one was tried. */
+  readonly verification?: {
+    readonly checks?: readonly string[];
+    readonly start?: { readonly TaskId?: string };
+    readonly audit?: VerificationAuditAnswer;
+    readonly outcome?: { readonly status: 'completed' | 'skipped'; readonly cause: string };
+  };
+}
+
+/** What the report says of the verification audit (README "Verification"). */
+export interface VerificationReport {
+  /** completed: the two audits were compared; skipped: why not is the cause. The remediation succeeded either way. */
+  readonly status: 'completed' | 'skipped';
+  readonly auditTaskId?: string;
+  readonly cause: string;
+  readonly checks: readonly CheckVerification[];
+  /** The checks whose non-compliant count did not go down (metric ChecksNotImproved). */
+  readonly notImproved: readonly string[];
 }
 
 export interface CheckStatistics {
@@ -111,6 +136,8 @@ export interface RemediationReport {
     readonly detail: string;
   }[];
   readonly skippedChecks: number;
+  /** After an enforced task COMPLETED, when the plan asked for it (functions/domain/verification.ts). */
+  readonly verification?: VerificationReport;
   /** Present when something was cut to keep within the byte limits below, and what. */
   readonly truncatedForSize?: {
     /** Samples of failed findings were dropped (the checks concerned say `trimmedForSize`). */
@@ -145,6 +172,8 @@ export interface ReportOptions {
   readonly sampleSize?: number;
   /** The report attribute (the summary's JSON, ASCII) is kept within this many bytes, samples first. */
   readonly maxSummaryBytes?: number;
+  /** ListAuditFindings for the verification's comparison; without it, counts only. */
+  readonly auditFindings?: AuditFindingsSource | undefined;
 }
 
 /** The summary's own bound: a quarter of what SNS admits, the text takes the rest. */
@@ -261,8 +290,47 @@ export async function buildRemediationReport(
       d.outcome === 'hold-back' ? [{ checkName: d.checkName, reason: d.reason, detail: d.detail }] : [],
     ),
     skippedChecks: plan.decisions.filter((d) => d.outcome === 'skip').length,
+    ...(request.verification?.outcome && {
+      verification: await verificationReport(request, options.auditFindings),
+    }),
   };
   return fitToLimits(request, whole, options.maxSummaryBytes ?? MAX_SUMMARY_BYTES);
+}
+
+/** The verification audit against the remediated one, check by check; a skipped one says why. */
+async function verificationReport(
+  request: ReportRequest,
+  source: AuditFindingsSource | undefined,
+): Promise<VerificationReport> {
+  const { plan } = request;
+  const verification = request.verification!;
+  const outcome = verification.outcome!;
+  const auditTaskId = verification.start?.TaskId;
+  const base = { cause: outcome.cause, ...(auditTaskId === undefined ? {} : { auditTaskId }) };
+  if (outcome.status !== 'completed' || auditTaskId === undefined || verification.audit === undefined)
+    return { status: 'skipped', ...base, checks: [], notImproved: [] };
+  const checks = (verification.checks ?? plan.verification?.checks ?? []).map((checkName) => ({
+    checkName,
+    before: plannedFindings(plan, checkName),
+    reasonCodes: plan.target.auditCheckToReasonCodeFilter[checkName] ?? [],
+  }));
+  const noFindings: AuditFindingsSource = { page: async () => ({ findings: [] }) };
+  const compared = await compareAudits(
+    {
+      auditTaskId: plan.target.auditTaskId,
+      verificationAuditTaskId: auditTaskId,
+      checks,
+      verificationAudit: verification.audit,
+    },
+    source ?? noFindings,
+    { describe: (r) => describeResource(r.resourceType, r.resourceIdentifier) },
+  );
+  return {
+    status: 'completed',
+    ...base,
+    checks: compared,
+    notImproved: compared.filter((c) => !c.improved).map((c) => c.checkName),
+  };
 }
 
 function checkStatistics(result: CheckStatisticsResult): CheckStatistics {
@@ -512,6 +580,7 @@ function reportLines(report: RemediationReport): string[] {
         );
     }
   }
+  if (report.verification) lines.push('', ...verificationLines(report.verification));
   if (report.heldBack.length > 0) {
     lines.push('', 'Held back (above a cap, not mitigated):');
     for (const held of report.heldBack) lines.push(safe`- ${held.checkName}: ${held.detail}`);
@@ -529,6 +598,28 @@ function reportLines(report: RemediationReport): string[] {
         .filter(Boolean)
         .join(' and ')}.`,
     );
+  return lines;
+}
+
+function verificationLines(verification: VerificationReport): string[] {
+  if (verification.status === 'skipped')
+    return [safe`Verification skipped: ${capped(verification.cause, MAX_CAUSE_TEXT_BYTES)}`];
+  const lines = [
+    safe`Verification (audit ${verification.auditTaskId ?? 'unknown'}): ${verification.notImproved.length === 0 ? 'every verified check improved' : `${verification.notImproved.length} check${verification.notImproved.length === 1 ? '' : 's'} NOT IMPROVED: ${verification.notImproved.join(', ')}`}.`,
+  ];
+  for (const check of verification.checks) {
+    const after = check.after === undefined ? 'not audited again' : `${check.after} after`;
+    lines.push(
+      safe`- ${check.checkName}: ${String(check.before)} non-compliant before, ${after}${{ escaped: check.improved ? '' : ', NOT IMPROVED' }}`,
+    );
+    const unfixed = check.unfixed;
+    if (unfixed && unfixed.count > 0) {
+      lines.push(
+        `    ${unfixed.count}${unfixed.complete ? '' : ' or more'} resource${unfixed.count === 1 ? '' : 's'} the mitigation targeted still non-compliant${unfixed.resources.length < unfixed.count ? ` (first ${unfixed.resources.length} shown)` : ''}:`,
+      );
+      for (const resource of unfixed.resources) lines.push(safe`      ${resource}`);
+    }
+  }
   return lines;
 }
 

@@ -10,20 +10,28 @@ import { IoTClient } from '@aws-sdk/client-iot';
 import { awsClient, IOT_PACED_RETRIES } from '#aws/clients';
 import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
 import { lambdaHandler } from '#aws/handler';
+import { iotAuditFindings } from '#aws/iot-audit-findings';
 import { iotMitigationRecords } from '#aws/iot-mitigation-records';
 import { logger, metrics } from '#aws/observability';
 import type { MitigationRecords } from '#domain/failed-findings';
 import { buildRemediationReport, parseReportRequest } from '#domain/remediation-report';
+import type { AuditFindingsSource } from '#domain/verification';
 
 const { callBudgetPerCheck } = readConfig(FUNCTION_ENVIRONMENTS['report-remediation']);
 export const iot = awsClient(IoTClient, IOT_PACED_RETRIES);
 
-/** The handler around any source of mitigation records; tests pass one that reads the emulator. */
-export function createReportHandler(records: MitigationRecords) {
+/**
+ * The handler around any source of mitigation records and of audit findings (the verification's
+ * comparison); tests pass ones that read the emulator.
+ */
+export function createReportHandler(
+  records: MitigationRecords,
+  auditFindings: AuditFindingsSource = iotAuditFindings(iot),
+) {
   return lambdaHandler(async (event: unknown) => {
     const request = parseReportRequest(event);
     logger.appendKeys({ executionName: request.plan.names.executionName });
-    const report = await buildRemediationReport(request, records, { callBudgetPerCheck });
+    const report = await buildRemediationReport(request, records, { callBudgetPerCheck, auditFindings });
     const { outcome, checks } = report.summary;
     logger.info('Remediation reported', { outcome: outcome.name, checks: checks.length });
     metrics.addDimension('outcome', outcome.name);
@@ -34,6 +42,14 @@ export function createReportHandler(records: MitigationRecords) {
       logger.warn('Report cut to fit the size limits', { truncatedForSize: report.summary.truncatedForSize });
       metrics.addMetric('ReportsTruncated', MetricUnit.Count, 1);
     }
+    const { verification } = report.summary;
+    if (verification?.status === 'completed') {
+      // Its own metric, with the service dimension only: ChecksNotImprovedAlarm watches it.
+      const notImproved = metrics.singleMetric();
+      notImproved.addMetric('ChecksNotImproved', MetricUnit.Count, verification.notImproved.length);
+      if (verification.notImproved.length > 0)
+        logger.warn('Checks not improved by their mitigation', { checks: verification.notImproved });
+    } else if (verification) metrics.addMetric('VerificationsSkipped', MetricUnit.Count, 1);
     return report;
   });
 }

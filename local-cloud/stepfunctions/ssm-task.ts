@@ -12,6 +12,8 @@ export interface StoredParameter {
  */
 export interface SsmParameterSource {
   get(name: string): string | StoredParameter | undefined;
+  /** What `aws-sdk:ssm:putParameter` writes with (a Map, or ParameterStore, which counts versions). */
+  set?(name: string, value: string): unknown;
 }
 
 /**
@@ -40,4 +42,28 @@ export function getSsmParameter(parameters: SsmParameterSource, input: unknown) 
       DataType: 'text',
     },
   };
+}
+
+/**
+ * Serves `aws-sdk:ssm:putParameter` (String parameters) into the same source: a new name needs no
+ * Overwrite, an existing one needs `Overwrite: true`, else ParameterAlreadyExists, as PutParameter answers
+ * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html). The result's
+ * Version is the stored one.
+ */
+export function putSsmParameter(parameters: SsmParameterSource, input: unknown) {
+  const { Name, Value, Type, Overwrite } = (input ?? {}) as Record<string, unknown>;
+  if (typeof Name !== 'string' || typeof Value !== 'string' || (Type !== undefined && Type !== 'String'))
+    throw new TaskFailure(
+      'Ssm.ValidationException',
+      'PutParameter needs a Name and a Value, of Type String here. (Service: Ssm, Status Code: 400)',
+    );
+  if (parameters.set === undefined) throw new Error('the local SSM parameters cannot be written');
+  if (parameters.get(Name) !== undefined && Overwrite !== true)
+    throw new TaskFailure(
+      'Ssm.ParameterAlreadyExistsException',
+      `The parameter ${Name} already exists. (Service: Ssm, Status Code: 400)`,
+    );
+  parameters.set(Name, Value);
+  const stored = parameters.get(Name);
+  return { Version: typeof stored === 'object' ? stored.version : 1, Tier: 'Standard' };
 }

@@ -4,7 +4,7 @@ import { iotTask } from './iot-task.ts';
 import { invokeLambda, invokeLambdaIntegration, type LambdaHandlers } from './lambda-task.ts';
 import type { SdkShapes } from './sdk-shapes.ts';
 import { publishToSns, type SnsMessage } from './sns-task.ts';
-import { getSsmParameter, type SsmParameterSource } from './ssm-task.ts';
+import { getSsmParameter, putSsmParameter, type SsmParameterSource } from './ssm-task.ts';
 
 /** What the runner lends to the task resources it serves. */
 export interface TaskServices {
@@ -24,6 +24,7 @@ export interface ServedTask {
 
 const IOT = /^arn:[\w-]+:states:::aws-sdk:iot:(\w+)$/;
 const SSM_GET_PARAMETER = /^arn:[\w-]+:states:::aws-sdk:ssm:getParameter$/;
+const SSM_PUT_PARAMETER = /^arn:[\w-]+:states:::aws-sdk:ssm:putParameter$/;
 const LAMBDA_INVOKE = /^arn:[\w-]+:states:::lambda:invoke$/;
 const LAMBDA_FUNCTION = /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/;
 const SNS_PUBLISH = /^arn:[\w-]+:states:::sns:publish$/;
@@ -39,6 +40,12 @@ export function serveResource(resource: string, services: TaskServices): ServedT
     return {
       historyKind: 'Task',
       run: async (parameters) => getSsmParameter(services.ssmParameters, parameters),
+    };
+  }
+  if (SSM_PUT_PARAMETER.test(resource)) {
+    return {
+      historyKind: 'Task',
+      run: async (parameters) => putSsmParameter(services.ssmParameters, parameters),
     };
   }
   if (LAMBDA_INVOKE.test(resource)) {

@@ -31,6 +31,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { createReportHandler } = await import('../../functions/report-remediation/index.ts');
 const { iotMitigationRecords } = await import('#aws/iot-mitigation-records');
+const { iotAuditFindings } = await import('#aws/iot-audit-findings');
 
 export const START = Date.UTC(2026, 0, 1);
 const JSON_MARKER = '--- JSON ---\n';
@@ -160,7 +161,9 @@ export async function remediationHarness(options: HarnessOptions = {}) {
     clock,
     iotEndpoint: proxy.endpoint,
     lambdas: {
-      'report-remediation': options.reportHandler ?? createReportHandler(iotMitigationRecords(reportIot)),
+      'report-remediation':
+        options.reportHandler ??
+        createReportHandler(iotMitigationRecords(reportIot), iotAuditFindings(reportIot)),
     },
     ssmParameters: switchParameter,
     definitionSubstitutions: {
