@@ -20,6 +20,8 @@ import {
   plannerResult,
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
+import type { HeldBackSummary } from '#domain/held-back-report';
+import type { RemediationPlan } from '#domain/plan';
 import { type RemediationReport, summaryFromAttributes } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
 
@@ -38,12 +40,24 @@ export interface DemoResult {
   readonly stackName: string;
   readonly auditTaskId: string;
   readonly planned: PlanRemediationResult;
+  /** The plan the planner started the execution with (its input), when it started one. */
+  readonly plan?: RemediationPlan;
+  /** The mitigation task when the execution ended, as DescribeAuditMitigationActionsTask answers. */
+  readonly mitigationTask?: {
+    readonly taskId: string;
+    readonly taskStatus: string;
+    readonly taskStatistics: Record<string, TaskStatisticsForAuditCheck>;
+  };
   readonly outcome?: ExecutionOutcome;
   readonly history?: LocalExecution['history'];
-  /** The report's text, as a person reads it (the published message). */
+  /** The report's text, as a person reads it (the published message), and its subject. */
   readonly report?: string;
-  /** The report's summary, as a script reads it: the `report` message attribute, never the text. */
-  readonly reportSummary?: RemediationReport;
+  readonly reportSubject?: string;
+  /**
+   * The report's summary, as a script reads it: the `report` message attribute, never the text (the
+   * planner's own report when every check was held back, else the state machine's).
+   */
+  readonly reportSummary?: RemediationReport | HeldBackSummary;
   readonly fleetBefore: FleetSummary;
   readonly fleetAfter: FleetSummary;
   /** Non-compliant resources per check: the first audit, and the re-audit after remediation. */
@@ -95,7 +109,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     if (planned.outcome !== 'started') {
       // The planner reports an audit whose every check a cap holds back: show it, naming each cap.
-      for (const report of stack.topicMessages('ReportsTopic')) {
+      const reports = stack.topicMessages('ReportsTopic');
+      for (const report of reports) {
         log('');
         log(`The report, as published to the reports topic${report.subject ? ` (${report.subject})` : ''}:`);
         log(indent(report.message));
@@ -104,8 +119,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             `(Scripts read the summary from the message attribute "report": ${report.attributes.outcome ?? ''}.)`,
           );
       }
+      const heldBack = reports.at(-1);
       return {
         ...base,
+        ...(heldBack === undefined ? {} : { report: heldBack.message }),
+        ...(heldBack?.subject === undefined ? {} : { reportSubject: heldBack.subject }),
+        ...(heldBack?.attributes?.report === undefined
+          ? {}
+          : { reportSummary: JSON.parse(heldBack.attributes.report) as HeldBackSummary }),
         fleetAfter: stack.emulator.service.fleetSummary(),
         virtualMs: 0,
         realMs: Date.now() - realStart,
@@ -118,8 +139,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
     const outcome = await execution.result;
     const virtualMs = stack.clock.now() - virtualStart;
+    const mitigationTask =
+      planned.mode === 'enforce' ? await taskAtEnd(stack, planned.executionName) : undefined;
     const published = stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn);
     const report = published?.message;
+    const reportSubject = published?.subject;
     const reportSummary = summaryFromAttributes(published?.messageAttributes);
     log(
       `${clock()} Execution ${execution.name} ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}; ${execution.history.transitions} state transitions, ${execution.history.historyEvents} history events`,
@@ -146,9 +170,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log(sideBySide(flatten({ ...fleetBefore }), flatten({ ...fleetAfter }), ''));
     return {
       ...base,
+      plan: execution.input as RemediationPlan,
+      ...(mitigationTask === undefined ? {} : { mitigationTask }),
       outcome,
       history: execution.history,
       ...(report === undefined ? {} : { report }),
+      ...(reportSubject === undefined ? {} : { reportSubject }),
       ...(reportSummary === undefined ? {} : { reportSummary }),
       fleetAfter,
       nonCompliant: { ...base.nonCompliant, ...(after === undefined ? {} : { after }) },
@@ -180,6 +207,15 @@ async function completedAudit(stack: LocalStack, taskId: string | undefined): Pr
     await stack.clock.sleep(5_000);
   }
   throw new Error(`no notification for audit ${taskId ?? '(any)'} within an hour of virtual time`);
+}
+
+/** The mitigation task as the execution left it (the task id is the execution's name); none if never started. */
+async function taskAtEnd(stack: LocalStack, taskId: string): Promise<DemoResult['mitigationTask']> {
+  const task = await stack.iot
+    .send(new DescribeAuditMitigationActionsTaskCommand({ taskId }))
+    .catch(() => undefined);
+  if (!task?.taskStatus) return undefined;
+  return { taskId, taskStatus: task.taskStatus, taskStatistics: task.taskStatistics ?? {} };
 }
 
 /** Prints the mitigation task's progress whenever it changes, at about the state machine's pace. */

@@ -1,12 +1,15 @@
 /**
- * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large]`
+ * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large] [--json FILE|-]`
  * The whole remediation story locally, on the embedded emulator and the local Step Functions engine,
  * through the real planner, state machine and report code. Enforce by default here: the fleet is
- * emulated. The default policy file is local/samples/demo-policy.yaml.
+ * emulated. The default policy file is local/samples/demo-policy.yaml. `--json` writes the results as
+ * JSON too (local/demo-document.ts).
  */
 import { formatIssue } from '#domain/json-schema';
 import { HELP_OPTION, parseCommandLine, refuse } from './cli/args.ts';
+import { JSON_OPTION_USAGE, jsonTargetProblem, STDOUT, writeJsonDocument } from './cli/json-output.ts';
 import { formatDuration, runDemo } from './demo.ts';
+import { demoOutcome, startDocument } from './demo-document.ts';
 import { readPolicyFile } from './policy-file.ts';
 
 const DEMO_POLICY = new URL('./samples/demo-policy.yaml', import.meta.url);
@@ -14,18 +17,21 @@ const DEMO_POLICY = new URL('./samples/demo-policy.yaml', import.meta.url);
 const command = {
   name: 'npm start',
   usage: [
-    'usage: npm start -- [--switch enforce|dry-run|paused] [--policy FILE] [--preset demo|large]',
+    'usage: npm start -- [--switch enforce|dry-run|paused] [--policy FILE] [--preset demo|large] [--json FILE|-]',
     'Runs the whole remediation story on the local stack (emulated fleet; enforce by default).',
+    JSON_OPTION_USAGE,
   ].join('\n'),
   options: {
     ...HELP_OPTION,
     switch: { type: 'string', default: 'enforce' },
     policy: { type: 'string' },
     preset: { type: 'string', default: 'demo' },
+    json: { type: 'string' },
   },
 } as const;
 
 async function main() {
+  const startedAt = new Date();
   const parsed = parseCommandLine(command);
   if (!parsed) return;
   const args = parsed.values;
@@ -33,6 +39,10 @@ async function main() {
     return refuse(command, `--switch: "${args.switch}" is not one of enforce, dry-run, paused`);
   if (!['demo', 'large'].includes(args.preset))
     return refuse(command, `--preset: "${args.preset}" is not one of demo, large`);
+  const jsonProblem = args.json === undefined ? undefined : jsonTargetProblem(args.json);
+  if (jsonProblem) return refuse(command, jsonProblem);
+  // With the JSON on stdout, the lines for people go to stderr.
+  const say = args.json === STDOUT ? console.error : console.log;
   const policy = readPolicyFile(args.policy ?? DEMO_POLICY);
   if (!policy.ok) {
     const file = args.policy ?? DEMO_POLICY.pathname;
@@ -46,13 +56,26 @@ async function main() {
     switchValue: args.switch,
     policy: policy.policy,
     ...(args.preset === 'large' ? { findingsPerSecond: 2_000 } : {}),
-    log: (line) => console.log(line),
+    log: (line) => say(line),
   });
-  console.log('');
-  console.log(
-    `Done: ${result.outcome?.status ?? result.planned.outcome} in ${formatDuration(result.virtualMs)} of virtual time, ` +
-      `${(result.realMs / 1000).toFixed(1)} s of real time, peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB.`,
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  say('');
+  say(
+    `Done: ${demoOutcome(result)} in ${formatDuration(result.virtualMs)} of virtual time, ` +
+      `${(result.realMs / 1000).toFixed(1)} s of real time, peak memory ${peakRssMb} MB.`,
   );
+  if (args.json !== undefined)
+    writeJsonDocument(
+      command.name,
+      args.json,
+      startDocument(result, {
+        startedAt,
+        preset: args.preset,
+        switchValue: args.switch,
+        policyFile: args.policy ?? DEMO_POLICY.pathname,
+        peakRssMb,
+      }),
+    );
 }
 
 await main();

@@ -1,0 +1,199 @@
+/**
+ * What `npm start -- --json FILE` writes: the run's results as one JSON document, schema version 1
+ * (docs/json-output.md). Every figure is one the run produced (DemoResult); nothing is computed here
+ * but sums the human output prints too. Within a schema version fields are only ever added; what a run
+ * did not produce is null, never left out, so a script can rely on every key.
+ */
+import type { TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
+import type { FleetSummary, HistoryCounts } from '@device-defender-remediation/local-cloud';
+import { type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
+import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
+import type { DemoResult } from './demo.ts';
+
+export interface StartDocument {
+  readonly schemaVersion: 1;
+  readonly command: 'npm start';
+  /** When the command started, real time (ISO 8601). */
+  readonly startedAt: string;
+  readonly preset: string;
+  readonly switch: string;
+  /** The policy file, as given or the default. */
+  readonly policyFile: string;
+  readonly stackName: string;
+  readonly auditTaskId: string;
+  /** As the human output's "Done:" line: the execution's status, or the planner's outcome when it started none. */
+  readonly outcome: string;
+  /** What the planner answered the "Audit Completed" event. */
+  readonly planner: PlanRemediationResult;
+  /** The checks the plan mitigates and those it holds back; null when the planner planned none (e.g. paused). */
+  readonly plan: {
+    readonly executionName: string | null;
+    /** The effective mode: enforce only when the policy and the switch both say enforce. */
+    readonly mode: string | null;
+    readonly checks: readonly {
+      readonly checkName: string;
+      readonly actions: readonly string[];
+      readonly reasonCodes: readonly string[];
+      readonly nonCompliantResourcesCount: number;
+      readonly totalResourcesCount: number;
+    }[];
+    readonly heldBack: readonly HeldBackCheck[];
+    /** The plan's own counts; null when no execution started (every check held back). */
+    readonly summary: {
+      readonly checksToMitigate: number;
+      readonly findingsToMitigate: number;
+      readonly checksHeldBack: number;
+      readonly checksSkipped: number;
+    } | null;
+  } | null;
+  /** The state machine's execution; null when none started. */
+  readonly execution: {
+    readonly name: string;
+    readonly status: string;
+    readonly error: string | null;
+    readonly transitions: number;
+    readonly historyEvents: number;
+  } | null;
+  /** The mitigation task when the execution ended (DescribeAuditMitigationActionsTask); null when none ran (dry-run). */
+  readonly mitigationTask: {
+    readonly taskId: string;
+    readonly status: string;
+    /** Per check, as AWS names them: totalFindingsCount, succeededFindingsCount, failedFindingsCount, ... */
+    readonly statistics: Readonly<Record<string, TaskStatisticsForAuditCheck>>;
+    /** Summed over the checks, as the human progress line prints them. */
+    readonly findingsHandled: number;
+    readonly findingsTotal: number;
+  } | null;
+  /** The report published to the reports topic; null when none was. */
+  readonly report: {
+    readonly subject: string | null;
+    /** The text a person reads. */
+    readonly text: string;
+    /** The `report` message attribute: the state machine's summary, or the planner's held-back summary. */
+    readonly summary: NonNullable<DemoResult['reportSummary']> | null;
+  } | null;
+  readonly fleet: { readonly before: FleetSummary; readonly after: FleetSummary };
+  /** Non-compliant resources per check: the audit, and the re-audit after remediation (null when none ran). */
+  readonly nonCompliant: {
+    readonly before: Readonly<Record<string, number>>;
+    readonly after: Readonly<Record<string, number>> | null;
+  };
+  /** Virtual time from the audit to the execution's end (0 when none started). */
+  readonly virtualMs: number;
+  readonly realMs: number;
+  /** The process's peak resident memory (max RSS), in MB, as the "Done:" line prints it. */
+  readonly peakRssMb: number;
+}
+
+export interface StartInputs {
+  readonly startedAt: Date;
+  readonly preset: string;
+  readonly switchValue: string;
+  readonly policyFile: string;
+  readonly peakRssMb: number;
+}
+
+/** The outcome the "Done:" line names. */
+export function demoOutcome(result: DemoResult): string {
+  return result.outcome?.status ?? result.planned.outcome;
+}
+
+export function startDocument(result: DemoResult, inputs: StartInputs): StartDocument {
+  return {
+    schemaVersion: 1,
+    command: 'npm start',
+    startedAt: inputs.startedAt.toISOString(),
+    preset: inputs.preset,
+    switch: inputs.switchValue,
+    policyFile: inputs.policyFile,
+    stackName: result.stackName,
+    auditTaskId: result.auditTaskId,
+    outcome: demoOutcome(result),
+    planner: result.planned,
+    plan: planOf(result),
+    execution: executionOf(result.planned, result.outcome, result.history),
+    mitigationTask: result.mitigationTask
+      ? {
+          taskId: result.mitigationTask.taskId,
+          status: result.mitigationTask.taskStatus,
+          statistics: result.mitigationTask.taskStatistics,
+          ...findingCounts(result.mitigationTask.taskStatistics),
+        }
+      : null,
+    report:
+      result.report === undefined
+        ? null
+        : {
+            subject: result.reportSubject ?? null,
+            text: result.report,
+            summary: result.reportSummary ?? null,
+          },
+    fleet: { before: result.fleetBefore, after: result.fleetAfter },
+    nonCompliant: { before: result.nonCompliant.before, after: result.nonCompliant.after ?? null },
+    virtualMs: result.virtualMs,
+    realMs: result.realMs,
+    peakRssMb: inputs.peakRssMb,
+  };
+}
+
+function planOf(result: DemoResult): StartDocument['plan'] {
+  const { plan, planned } = result;
+  if (plan) {
+    const checks = plan.decisions.flatMap((decision) =>
+      decision.outcome === 'mitigate'
+        ? [
+            {
+              checkName: decision.checkName,
+              actions: plan.auditCheckToActionsMapping[decision.checkName] ?? [],
+              reasonCodes: plan.target.auditCheckToReasonCodeFilter[decision.checkName] ?? [],
+              nonCompliantResourcesCount: decision.nonCompliantResourcesCount,
+              totalResourcesCount: decision.totalResourcesCount,
+            },
+          ]
+        : [],
+    );
+    return {
+      executionName: plan.names.executionName,
+      mode: plan.mode.effective,
+      checks,
+      heldBack: heldBackChecks(plan.decisions),
+      summary: plan.summary,
+    };
+  }
+  // Every check held back: the planner's answer names them; no plan was started.
+  if (planned.outcome === 'nothing-to-do' && planned.heldBack)
+    return { executionName: null, mode: null, checks: [], heldBack: planned.heldBack, summary: null };
+  return null;
+}
+
+function executionOf(
+  planned: PlanRemediationResult,
+  outcome: DemoResult['outcome'],
+  history: HistoryCounts | undefined,
+): StartDocument['execution'] {
+  if (planned.outcome !== 'started' || !outcome) return null;
+  return {
+    name: planned.executionName,
+    status: outcome.status,
+    error: outcome.error ?? null,
+    transitions: history?.transitions ?? 0,
+    historyEvents: history?.historyEvents ?? 0,
+  };
+}
+
+function findingCounts(statistics: Readonly<Record<string, TaskStatisticsForAuditCheck>>): {
+  findingsHandled: number;
+  findingsTotal: number;
+} {
+  let findingsHandled = 0;
+  let findingsTotal = 0;
+  for (const s of Object.values(statistics)) {
+    findingsTotal += s.totalFindingsCount ?? 0;
+    findingsHandled +=
+      (s.succeededFindingsCount ?? 0) +
+      (s.failedFindingsCount ?? 0) +
+      (s.skippedFindingsCount ?? 0) +
+      (s.canceledFindingsCount ?? 0);
+  }
+  return { findingsHandled, findingsTotal };
+}
