@@ -25,7 +25,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type Audit, auditDisagreements, auditFromDescribeAuditTask } from '#domain/audit';
 import { everyCheckHeldBack, type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
 import { formatIssue, type ValidationIssue } from '#domain/json-schema';
-import { type NothingToDo, planRemediation, type RemediationPlan } from '#domain/plan';
+import type { NothingToDo, RemediationPlan } from '#domain/plan';
 import { type Policy, type PolicyParseResult, parsePolicy } from '#domain/policy';
 import { type DeployedAction, deployedActionIssues } from '#domain/policy-checks';
 import {
@@ -47,6 +47,7 @@ import {
 import defaultPolicyDocument from '../../config/default-policy.json' with { type: 'json' };
 import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from './clients.ts';
 import { countRejection } from './handler.ts';
+import { createSuppressions, type LoopGuardIo, planWithLoopGuard } from './loop-guard.ts';
 import { logger, metrics } from './observability.ts';
 
 export const sfn = awsClient(SFNClient, DEFAULT_RETRIES);
@@ -129,6 +130,10 @@ export interface RemediationHooks {
   readonly beforeStart?: (plan: RemediationPlan, request: AuditRequest) => Promise<RerunRefused | undefined>;
   /** Every check to mitigate was held back by its cap (the planner publishes a report). */
   readonly everyCheckHeldBack?: (plan: NothingToDo, audit: Audit) => Promise<void>;
+  /** The loop guard's reads and suppressions (the planner only; functions/aws/loop-guard.ts). */
+  readonly loopGuard?: LoopGuardIo;
+  /** Every check to mitigate was taken out by the loop guard (the planner publishes a report). */
+  readonly everyCheckLoopGuarded?: (plan: NothingToDo, audit: Audit) => Promise<void>;
 }
 
 /** The policy: JSON from the SSM parameter when one is configured, else the bundled default. */
@@ -278,12 +283,13 @@ async function remediate(
   const { actionNamePrefix } = config;
   const resolveName = (name: string) => (actionNamePrefix ? `${actionNamePrefix}-${name}` : name);
   const { rerun } = request;
-  const plan = planRemediation(audit, policy.policy, runtimeSwitch, {
+  const plan = await planWithLoopGuard(hooks.loopGuard, audit, policy.policy, runtimeSwitch, {
     ...(rerun === undefined
       ? {}
       : { rerun: rerun.number, rerunForced: rerun.force, requestedBy: rerun.requestedBy }),
     ...(actionNamePrefix ? { actionNamePrefix } : {}),
   });
+  const stackName = actionNamePrefix ?? 'device-defender-remediation';
   const heldBack = heldBackChecks(plan.decisions);
   if (heldBack.length > 0) {
     metrics.addMetric('ChecksHeldBack', MetricUnit.Count, heldBack.length);
@@ -296,6 +302,11 @@ async function remediate(
     logger.info('Nothing to do', { reason: plan.reason, detail: plan.detail });
     const allHeldBack = everyCheckHeldBack(plan);
     if (allHeldBack) await hooks.everyCheckHeldBack?.(plan, audit);
+    if (plan.loopGuard)
+      await hooks.everyCheckLoopGuarded?.(
+        await createSuppressions(hooks.loopGuard, plan, audit.auditTaskId, stackName),
+        audit,
+      );
     return {
       outcome: 'nothing-to-do',
       reason: plan.reason,
@@ -317,14 +328,16 @@ async function remediate(
     return refusal;
   }
 
-  const input = JSON.stringify(plan);
+  // Suppressions are changes: made last, enforce only, and their outcome travels in the plan.
+  const final = await createSuppressions(hooks.loopGuard, plan, audit.auditTaskId, stackName);
+  const input = JSON.stringify(final);
   try {
     assertWithin('execution input', utf8Bytes(input), EXECUTION_INPUT_LIMIT_BYTES);
   } catch (error) {
     if (error instanceof TooLargeError) return tooLarge(error);
     throw error;
   }
-  return start(config, plan, input);
+  return start(config, final, input);
 }
 
 /** The policy action names the plan's mitigated checks use, and DescribeMitigationAction's answer for each. */

@@ -5,6 +5,7 @@
  */
 import type { Audit, AuditCheckResult } from './audit.ts';
 import { checkCatalogue } from './catalogue.ts';
+import type { LoopGuardRecord } from './loop-guard.ts';
 import { MAX_RERUN, type RunNames, runNames } from './names.ts';
 import { effectiveCaps, type Policy, type PolicyMode, type PolicyRule, policyDigest } from './policy.ts';
 import { decideMode, type EffectiveMode, iso, type RuntimeSwitch } from './switch.ts';
@@ -16,7 +17,8 @@ export type SkipReason =
   | 'rule-disabled'
   | 'not-non-compliant'
   | 'no-findings'
-  | 'all-suppressed';
+  | 'all-suppressed'
+  | 'loop-guard';
 export type HoldReason = 'above-max-findings' | 'above-max-percent';
 
 interface DecisionBase {
@@ -83,6 +85,8 @@ export interface RemediationPlan {
    * check has a fixing action.
    */
   readonly verification?: { readonly checks: readonly string[] };
+  /** The loop guard's finding (functions/domain/loop-guard.ts); absent when it is off or did not run. */
+  readonly loopGuard?: LoopGuardRecord;
   readonly summary: {
     readonly checksToMitigate: number;
     readonly findingsToMitigate: number;
@@ -100,6 +104,8 @@ export interface NothingToDo {
   readonly detail: string;
   readonly decisions: readonly CheckDecision[];
   readonly policyDigest: string;
+  /** The loop guard's finding, when it took every check to mitigate out of the task. */
+  readonly loopGuard?: LoopGuardRecord;
 }
 
 export interface PlanOptions {
@@ -111,6 +117,8 @@ export interface PlanOptions {
   readonly rerunForced?: boolean | undefined;
   /** Prefix of the deployed mitigation action names (the stack name): `<prefix>-<policy name>`. */
   readonly actionNamePrefix?: string;
+  /** The loop guard's finding: its guarded checks are taken out of the task (functions/domain/loop-guard.ts). */
+  readonly loopGuard?: LoopGuardRecord | undefined;
 }
 
 export function planRemediation(
@@ -151,10 +159,18 @@ export function planRemediation(
 
   const resolveName = (name: string) =>
     options.actionNamePrefix ? `${options.actionNamePrefix}-${name}` : name;
-  const decisions = audit.checks.map((check) => decide(check, policy, resolveName));
+  const { loopGuard } = options;
+  const decisions = audit.checks.map((check) =>
+    loopGuarded(decide(check, policy, resolveName), loopGuard, mode.effective),
+  );
   const toMitigate = decisions.filter((d) => d.outcome === 'mitigate');
   if (toMitigate.length === 0)
-    return nothing('no-check-to-mitigate', 'no check of this audit is to be mitigated', decisions);
+    return {
+      ...nothing('no-check-to-mitigate', 'no check of this audit is to be mitigated', decisions),
+      ...(loopGuard && decisions.some((d) => d.outcome === 'skip' && d.reason === 'loop-guard')
+        ? { loopGuard }
+        : {}),
+    };
   // Every mitigated check has exactly one rule: decide() found it.
   const ruleFor = (checkName: string) => policy.rules.find((rule) => rule.check === checkName)!;
 
@@ -192,6 +208,7 @@ export function planRemediation(
     decisions,
     policyDigest: digest,
     ...verificationOf(policy, toMitigate),
+    ...(loopGuard ? { loopGuard } : {}),
     summary: {
       checksToMitigate: toMitigate.length,
       findingsToMitigate: toMitigate.reduce((sum, d) => sum + mitigable(d), 0),
@@ -208,6 +225,29 @@ function verificationOf(policy: Policy, toMitigate: readonly CheckDecision[]) {
     toMitigate.map((d) => d.checkName),
   );
   return checks.length === 0 ? {} : { verification: { checks } };
+}
+
+/**
+ * A check whose resources loop (the loop guard found them) leaves this task whole: a reason-code
+ * filter cannot leave out single resources, and a suppression created now may not cover this audit's
+ * findings (docs/decisions/loop-guard.md). Its other resources are mitigated at the next audit.
+ */
+function loopGuarded(
+  decision: CheckDecision,
+  loopGuard: LoopGuardRecord | undefined,
+  mode: EffectiveMode,
+): CheckDecision {
+  if (decision.outcome !== 'mitigate' || loopGuard?.status !== 'checked') return decision;
+  if (!loopGuard.guardedChecks.includes(decision.checkName)) return decision;
+  const looping = loopGuard.suppressions.filter((s) => s.checkName === decision.checkName).length;
+  const { checkName: _, outcome: __, ...base } = decision;
+  return {
+    ...base,
+    checkName: decision.checkName,
+    outcome: 'skip',
+    reason: 'loop-guard',
+    detail: `${looping} resource${looping === 1 ? '' : 's'} mitigated in each of the last ${loopGuard.afterAudits} remediated audits ${looping === 1 ? 'is' : 'are'} still non-compliant: ${mode === 'enforce' ? 'suppressed' : 'would be suppressed'} for ${loopGuard.suppressForDays} days, not mitigated again; the check's other resources are mitigated at the next audit`,
+  };
 }
 
 /** Non-compliant resources that are not suppressed: suppressed findings are never mitigated. */

@@ -22,6 +22,12 @@ export { MAX_FINDINGS_CEILING };
 
 export const POLICY_MODES = ['dry-run', 'enforce'] as const;
 
+/** The loop guard's bounds: a few audits, and suppressions that expire within a year. */
+export const LOOP_GUARD_LIMITS = {
+  afterAudits: { minimum: 2, maximum: 10, default: 3 },
+  suppressForDays: { minimum: 1, maximum: 365, default: 30 },
+} as const;
+
 /** At most 5 actions per check and 25 reason codes per filter (https://docs.aws.amazon.com/iot/latest/apireference/API_StartAuditMitigationActionsTask.html). */
 export const MAX_ACTIONS_PER_RULE = 5;
 export const MAX_REASON_CODES_PER_RULE = 25;
@@ -77,6 +83,27 @@ export const POLICY_SCHEMA = {
         properties: {
           type: { type: 'string', enum: MITIGATION_ACTION_TYPES },
           description: { type: 'string' },
+        },
+      },
+    },
+    loopGuard: {
+      type: 'object',
+      description:
+        'The loop guard (on by default): a resource that the same check\'s fixing actions mitigated in the last afterAudits remediated audits and that is still non-compliant is not mitigated again but suppressed for suppressForDays (README "Loop guard").',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', description: 'false turns the loop guard off.' },
+        afterAudits: {
+          type: 'integer',
+          minimum: LOOP_GUARD_LIMITS.afterAudits.minimum,
+          maximum: LOOP_GUARD_LIMITS.afterAudits.maximum,
+          description: 'How many consecutive remediated audits must have mitigated the resource (default 3).',
+        },
+        suppressForDays: {
+          type: 'integer',
+          minimum: LOOP_GUARD_LIMITS.suppressForDays.minimum,
+          maximum: LOOP_GUARD_LIMITS.suppressForDays.maximum,
+          description: 'How long the audit suppression lasts before it expires by itself (default 30).',
         },
       },
     },

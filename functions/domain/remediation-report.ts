@@ -16,6 +16,7 @@ import {
   type MitigationRecords,
   sampleFailedFindings,
 } from './failed-findings.ts';
+import { type LoopGuardRecord, loopGuardLines } from './loop-guard.ts';
 import type { RemediationPlan } from './plan.ts';
 import { asciiJson, byteLength, capped, joinLinesWithin, safe, snsSubject, truncateUtf8 } from './text.ts';
 import {
@@ -136,6 +137,8 @@ export interface RemediationReport {
     readonly detail: string;
   }[];
   readonly skippedChecks: number;
+  /** The loop guard's finding: resources suppressed instead of mitigated again, and until when. */
+  readonly loopGuard?: LoopGuardRecord;
   /** After an enforced task COMPLETED, when the plan asked for it (functions/domain/verification.ts). */
   readonly verification?: VerificationReport;
   /** Present when something was cut to keep within the byte limits below, and what. */
@@ -290,6 +293,7 @@ export async function buildRemediationReport(
       d.outcome === 'hold-back' ? [{ checkName: d.checkName, reason: d.reason, detail: d.detail }] : [],
     ),
     skippedChecks: plan.decisions.filter((d) => d.outcome === 'skip').length,
+    ...(plan.loopGuard && { loopGuard: plan.loopGuard }),
     ...(request.verification?.outcome && {
       verification: await verificationReport(request, options.auditFindings),
     }),
@@ -585,6 +589,7 @@ function reportLines(report: RemediationReport): string[] {
     lines.push('', 'Held back (above a cap, not mitigated):');
     for (const held of report.heldBack) lines.push(safe`- ${held.checkName}: ${held.detail}`);
   }
+  lines.push(...loopGuardLines(report.loopGuard));
   if (report.skippedChecks > 0)
     lines.push('', `${report.skippedChecks} checks skipped (see the plan's decisions).`);
   const truncated = report.truncatedForSize;

@@ -11,13 +11,20 @@ import type { Context } from 'aws-lambda';
 import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
 import { countRejection, type InputRejection, lambdaHandler, rejectInput } from '#aws/handler';
 import { publishHeldBackReport } from '#aws/held-back-report';
+import { loopGuardIo } from '#aws/loop-guard';
+import { publishLoopGuardReport } from '#aws/loop-guard-report';
 import { logger, metrics } from '#aws/observability';
-import { type RemediationOutcome, remediation, type TooLarge, tooLarge } from '#aws/remediate';
+import { iot, type RemediationOutcome, remediation, type TooLarge, tooLarge } from '#aws/remediate';
 import { parseAuditEvent } from '#domain/audit';
 import { jsonBytes, MAX_EVENT_BYTES, TooLargeError } from '#domain/sizes';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['plan-remediation']);
-const remediate = remediation(config, { everyCheckHeldBack: publishHeldBackReport(config.reportsTopicArn) });
+const remediate = remediation(config, {
+  everyCheckHeldBack: publishHeldBackReport(config.reportsTopicArn),
+  // The loop guard runs in the planner only (its role holds the grants); the sweep plans without it.
+  loopGuard: loopGuardIo(iot),
+  everyCheckLoopGuarded: publishLoopGuardReport(config.reportsTopicArn),
+});
 
 export type PlanRemediationResult =
   | RemediationOutcome

@@ -133,7 +133,7 @@ describe('parsePolicy fails closed, naming the path and what would be valid', ()
     [
       'unknown top-level key',
       (p) => ({ ...p, mdoe: 'enforce' }),
-      'mdoe: unknown key; expected one of version, mode, description, actions, defaults, rules',
+      'mdoe: unknown key; expected one of version, mode, description, verify, actions, loopGuard, defaults, rules',
     ],
     [
       'unknown rule key',
@@ -254,7 +254,7 @@ describe('one definition: the Policy type is derived from POLICY_SCHEMA', () => 
       readonly enabled?: boolean;
     }>();
     expectTypeOf<keyof Policy>().toEqualTypeOf<
-      'version' | 'mode' | 'description' | 'verify' | 'actions' | 'defaults' | 'rules'
+      'version' | 'mode' | 'description' | 'verify' | 'actions' | 'defaults' | 'rules' | 'loopGuard'
     >();
   });
 
