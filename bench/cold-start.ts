@@ -129,6 +129,8 @@ function lambdaDefinedEnvironment(
     AWS_SESSION_TOKEN: 'bench',
     LAMBDA_TASK_ROOT: dirname(bundle),
     LAMBDA_RUNTIME_DIR: '/var/runtime',
+    // The SDK warns on Node 20 (this machine's), never on the runtime's Node 22: not Lambda's cost.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // X-Ray's daemon address and the invocation's trace header exist only with active tracing.
     ...(tracing === 'Active'
       ? {

@@ -4,9 +4,11 @@
  * scripts/build-functions.ts builds with exactly what SAM would give esbuild. Cold-start choices
  * (docs/decisions/cold-start.md) are held here: no source map to parse at start.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   buildFunction,
@@ -110,5 +112,51 @@ describe('source maps cost no cold start', () => {
     expect(readFileSync(mapped.outfile)).toEqual(readFileSync(deployed.outfile));
     const map = JSON.parse(readFileSync(`${mapped.outfile}.map`, 'utf8')) as { sources: string[] };
     expect(map.sources.some((source) => source.endsWith('functions/cleanup-execution/index.ts'))).toBe(true);
+  });
+});
+
+describe('the credential providers Lambda never reaches stay out of the bundle', () => {
+  const external = [...properties.values()][0]!.External as string[];
+  const run = (code: string, env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8' });
+
+  it('every function leaves them out, and reaches them only through import()', async () => {
+    expect(external).toContain('@aws-sdk/credential-provider-ini');
+    const built = await buildFunction('cleanup-execution', mkdtempSync(join(tmpdir(), 'ddr-build-')));
+    for (const input of built.inputs)
+      expect(
+        external.some((name) => input.includes(`node_modules/${name}/`)),
+        input,
+      ).toBe(false);
+    // The environment provider, Lambda's, and the chain that asks it first are bundled.
+    expect(built.inputs.some((input) => input.includes('@aws-sdk/credential-provider-env/'))).toBe(true);
+    const output = Object.values(built.metafile.outputs).find((o) => o.entryPoint)!;
+    const kept = output.imports.filter((i) => external.some((name) => i.path.startsWith(name)));
+    expect(kept.length).toBeGreaterThan(0);
+    for (const i of kept) expect(i.kind, i.path).toBe('dynamic-import');
+  });
+
+  it("the bundle signs with the environment's keys, as Lambda gives them; without them it names the missing package", async () => {
+    const built = await buildFunction('cleanup-execution', mkdtempSync(join(tmpdir(), 'ddr-build-')));
+    const url = JSON.stringify(pathToFileURL(built.outfile).href);
+    const code = `const { iot } = await import(${url}); console.log((await iot.config.credentials()).accessKeyId);`;
+    const base = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      HOME: tmpdir(),
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    };
+    const base2 = { ...base, REPORTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:reports' };
+    const withKeys = run(code, {
+      ...base2,
+      AWS_ACCESS_KEY_ID: 'ASIALAMBDA',
+      AWS_SECRET_ACCESS_KEY: 's',
+      AWS_SESSION_TOKEN: 't',
+    });
+    expect(withKeys.status, withKeys.stderr).toBe(0);
+    expect(withKeys.stdout.trim()).toBe('ASIALAMBDA');
+    const withoutKeys = run(code, base2);
+    expect(withoutKeys.status).not.toBe(0);
+    expect(withoutKeys.stderr).toMatch(/Cannot find (package|module) '@aws-sdk\/credential-provider-/);
   });
 });

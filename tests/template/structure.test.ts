@@ -330,6 +330,7 @@ describe('functions', () => {
     MainFields: (ESBUILD_SETTINGS.mainFields ?? []).join(','),
     OutExtension: ['.js=.mjs'],
     Banner: [`js=${ESBUILD_SETTINGS.banner?.js}`],
+    External: ESBUILD_SETTINGS.external,
   };
 
   it('run on nodejs22.x, arm64, with active tracing and no source map to parse at start (Globals)', () => {
