@@ -9,7 +9,11 @@ import {
   VirtualClock,
 } from '@device-defender-remediation/local-cloud';
 
+/** ListAuditFindings' largest page. */
+const PAGE_SIZE = 250;
+
 export interface FindingsPagesResult {
+  readonly pageSize: number;
   readonly pages: number;
   readonly findings: number;
   readonly medianPageMs: number;
@@ -26,13 +30,18 @@ export async function measureFindingsPages(): Promise<FindingsPagesResult> {
     let nextToken: string | undefined;
     do {
       const started = performance.now();
-      const page = emulator.service.listAuditFindings({ taskId: LARGE_AUDIT_ID, maxResults: 250, nextToken });
+      const page = emulator.service.listAuditFindings({
+        taskId: LARGE_AUDIT_ID,
+        maxResults: PAGE_SIZE,
+        nextToken,
+      });
       pageMs.push(performance.now() - started);
       findings += page.findings?.length ?? 0;
       nextToken = page.nextToken;
     } while (nextToken);
     pageMs.sort((a, b) => a - b);
     return {
+      pageSize: PAGE_SIZE,
       pages: pageMs.length,
       findings,
       medianPageMs: pageMs[Math.floor(pageMs.length / 2)] ?? 0,

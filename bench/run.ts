@@ -1,160 +1,130 @@
 /**
- * `npm run bench [-- NAME ...]`: runs the benchmarks (all, or the named ones) and prints their figures
- * as a table beside the goals. Figures are kept in bench/RESULTS.md by hand, with date and machine.
+ * `npm run bench [-- NAME ...] [--json FILE|-]`: runs the benchmarks (all, or the named ones) and prints
+ * their figures as a table beside the goals; `--json` writes the same figures as one JSON document
+ * (docs/json-output.md). Each benchmark returns its figures as data, and its table rows are made from
+ * that data alone: the table prints no figure the JSON lacks, and the JSON holds none the table leaves
+ * out. Figures are kept in bench/RESULTS.md by hand, with date and machine.
  */
-import { cpus, totalmem } from 'node:os';
+import { Console } from 'node:console';
+import { arch, cpus, platform, totalmem } from 'node:os';
 import { HELP_OPTION, parseCommandLine, refuse } from '../local/cli/args.ts';
-import { measureColdStart } from './cold-start.ts';
+import { JSON_OPTION_USAGE, jsonTargetProblem, STDOUT, writeJsonDocument } from '../local/cli/json-output.ts';
+import { formatDuration } from '../local/demo.ts';
+import { coldStartRows, measureColdStart } from './cold-start.ts';
 import { measureLargeEndToEnd } from './end-to-end.ts';
 import { measureFindingsPages } from './findings-pages.ts';
 import { measurePolicyValidators } from './policy-validator.ts';
 import { HISTORY_LIMIT, measurePolling } from './polling.ts';
 import { measurePlannerScale } from './scale.ts';
 
-type Row = { benchmark: string; measure: string; value: string; goal: string };
-const benchmarks: Record<string, () => Promise<Row[]>> = {
-  'cold-start': async () => {
-    const r = await measureColdStart();
-    return [
-      {
-        benchmark: 'cold-start',
-        measure: 'planner bundle',
-        value: `${(r.bundleBytes / 1024).toFixed(1)} KB`,
-        goal: '<= 400 KB',
-      },
-      {
-        benchmark: 'cold-start',
-        measure: `planner: load + one event (median of ${r.runs})`,
-        value: `${r.plannerMedianMs.toFixed(1)} ms`,
-        goal: '',
-      },
-      {
-        benchmark: 'cold-start',
-        measure: `bare node -e 0 (median of ${r.runs})`,
-        value: `${r.bareNodeMedianMs.toFixed(1)} ms`,
-        goal: '',
-      },
-      {
-        benchmark: 'cold-start',
-        measure: 'ratio planner / bare node',
-        value: r.ratio.toFixed(2),
-        goal: '<= 1.5',
-      },
-      {
-        benchmark: 'cold-start',
-        measure: 'executions started',
-        value: String(r.executionsStarted),
-        goal: `${r.runs}`,
-      },
-    ];
-  },
-};
+interface Row {
+  readonly measure: string;
+  readonly value: string;
+  readonly goal: string;
+}
 
-Object.assign(benchmarks, {
-  scale: async () =>
-    measurePlannerScale().map((r) => ({
-      benchmark: 'scale',
-      measure: `plan for ${r.findings.toLocaleString('en-US')} non-compliant findings (17 checks)`,
-      value: `${(r.planBytes / 1024).toFixed(2)} KB, ${r.planMicroseconds.toFixed(0)} µs to plan`,
-      goal: 'constant, < 8 KB',
-    })),
-});
+/** A benchmark: its figures as data, and the table rows made from them. */
+interface Benchmark<Figures> {
+  readonly run: () => Promise<Figures>;
+  readonly rows: (figures: Figures) => Row[];
+}
 
-Object.assign(benchmarks, {
-  polling: async () =>
-    (await measurePolling()).flatMap((r) => {
-      const task = formatSeconds(r.taskSeconds);
-      return [
-        {
-          benchmark: 'polling',
-          measure: `${task} task: describes / transitions / history events / detection lag`,
-          value: `${r.describes} / ${r.transitions} / ${r.historyEvents} / ${r.lagSeconds.toFixed(1)} s (${r.outcome})`,
-          goal: `lag <= ${Math.max(15, r.taskSeconds / 10)} s; history < 2,500 (switch reads included)`,
-        },
-        {
-          benchmark: 'polling',
-          measure: `${task} task, fixed 10 s poll (baseline, loop only)`,
-          value: `${r.baseline.describes} / ${r.baseline.transitions} / ${r.baseline.historyEvents} / <= ${r.baseline.worstLagSeconds} s`,
-          goal:
-            r.baseline.historyEvents > HISTORY_LIMIT
-              ? `exceeds the ${HISTORY_LIMIT.toLocaleString('en-US')}-event history limit`
-              : '',
-        },
-      ];
-    }),
-});
+const benchmark = <Figures>(b: Benchmark<Figures>): Benchmark<Figures> => b;
+const count = (n: number) => n.toLocaleString('en-US');
 
-Object.assign(benchmarks, {
-  'findings-pages': async () => {
-    const r = await measureFindingsPages();
-    return [
+const benchmarks = {
+  'cold-start': benchmark({
+    run: () => measureColdStart(),
+    rows: (r) => [
+      // Its own rows (bench/cold-start.ts) print every figure but this count.
+      ...coldStartRows(r).map(({ measure, value, goal }) => ({ measure, value, goal })),
+      { measure: 'executions the planner started', value: String(r.executionsStarted), goal: '' },
+    ],
+  }),
+  scale: benchmark({
+    run: async () => ({ plans: measurePlannerScale() }),
+    rows: ({ plans }) =>
+      plans.map((r) => ({
+        measure: `plan for ${count(r.findings)} non-compliant findings (${r.checks} checks; mean of ${count(r.iterations)} plannings)`,
+        value: `${(r.planBytes / 1024).toFixed(2)} KB, ${r.planMicroseconds.toFixed(0)} µs to plan`,
+        goal: 'constant, < 8 KB',
+      })),
+  }),
+  polling: benchmark({
+    run: async () => ({ tasks: await measurePolling() }),
+    rows: ({ tasks }) =>
+      tasks.flatMap((r) => {
+        const task = formatSeconds(r.taskSeconds);
+        return [
+          {
+            measure: `${task} task: describes / switch reads / transitions / history events / detection lag`,
+            value: `${r.describes} / ${r.switchReads} / ${r.transitions} / ${r.historyEvents} / ${r.lagSeconds.toFixed(1)} s (${r.outcome})`,
+            goal: `lag <= ${Math.max(15, r.taskSeconds / 10)} s; history < 2,500 (switch reads included)`,
+          },
+          {
+            measure: `${task} task, fixed 10 s poll (baseline, loop only): describes / transitions / history events / worst lag`,
+            value: `${r.baseline.describes} / ${r.baseline.transitions} / ${r.baseline.historyEvents} / <= ${r.baseline.worstLagSeconds} s`,
+            goal:
+              r.baseline.historyEvents > HISTORY_LIMIT
+                ? `exceeds the ${count(HISTORY_LIMIT)}-event history limit`
+                : '',
+          },
+        ];
+      }),
+  }),
+  'findings-pages': benchmark({
+    run: () => measureFindingsPages(),
+    rows: (r) => [
       {
-        benchmark: 'findings-pages',
-        measure: `ListAuditFindings over ${r.findings.toLocaleString('en-US')} findings: ${r.pages.toLocaleString('en-US')} pages of 250, median / slowest`,
+        measure: `ListAuditFindings over ${count(r.findings)} findings: ${count(r.pages)} pages of ${r.pageSize}, median / slowest`,
         value: `${r.medianPageMs.toFixed(2)} ms / ${r.slowestPageMs.toFixed(1)} ms`,
         goal: 'slowest < 50 ms',
       },
-    ];
-  },
-});
-
-Object.assign(benchmarks, {
-  'large-e2e': async () => {
-    const r = await measureLargeEndToEnd();
-    return [
+    ],
+  }),
+  'large-e2e': benchmark({
+    run: () => measureLargeEndToEnd(),
+    rows: (r) => [
       {
-        benchmark: 'large-e2e',
-        measure: 'npm start -- --preset large (1,000,000 findings)',
-        value: `${r.outcome}, ${r.findingsHandled} findings, ${r.virtualTime} virtual`,
+        measure: `npm start -- --preset large (${count(r.findings)} findings)`,
+        value: `${r.outcome}, ${r.checksHeldBack} check${r.checksHeldBack === 1 ? '' : 's'} held back, ${r.findingsHandled === null ? 'no mitigation task' : `${count(r.findingsHandled)} findings handled`}, ${formatDuration(r.virtualMs)} virtual`,
         goal: '',
       },
-      {
-        benchmark: 'large-e2e',
-        measure: 'wall time (fresh process)',
-        value: `${r.realSeconds.toFixed(1)} s`,
-        goal: '',
-      },
-      {
-        benchmark: 'large-e2e',
-        measure: 'peak memory (max RSS)',
-        value: `${r.peakMemoryMb} MB`,
-        goal: '< 1 GB',
-      },
-    ];
-  },
-});
-
-Object.assign(benchmarks, {
-  'policy-validator': async () =>
-    (await measurePolicyValidators()).flatMap((r) => [
-      {
-        benchmark: 'policy-validator',
-        measure: `${r.name}: planner bundle; its validator, schema and policy modules`,
-        value: `${r.plannerBytes.toLocaleString('en-US')} B; ${r.plannerValidatorBytes.toLocaleString('en-US')} B`,
-        goal: '',
-      },
-      {
-        benchmark: 'policy-validator',
-        measure: `${r.name}: those modules, by input`,
-        value: Object.entries(r.plannerValidatorInputs)
-          .map(([input, bytes]) => `${input.replace(/\.ts$/, '')} ${bytes}`)
-          .join(', '),
-        goal: '',
-      },
-      {
-        benchmark: 'policy-validator',
-        measure: `${r.name}: bundle that only validates a policy`,
-        value: `${r.minimalBytes.toLocaleString('en-US')} B`,
-        goal: '',
-      },
-      {
-        benchmark: 'policy-validator',
-        measure: `${r.name}: fresh node loads it + validates (median of ${r.runs}; unvalidated ${r.unvalidatedMedianMs.toFixed(1)} ms, bare node ${r.bareNodeMedianMs.toFixed(1)} ms)`,
-        value: `${r.loadMedianMs.toFixed(1)} ms (+${(r.loadMedianMs - r.unvalidatedMedianMs).toFixed(1)} ms)`,
-        goal: '',
-      },
-    ]),
-});
+      { measure: 'wall time (fresh process)', value: `${r.wallSeconds.toFixed(1)} s`, goal: '' },
+      { measure: 'peak memory (max RSS)', value: `${r.peakRssMb} MB`, goal: '< 1 GB' },
+    ],
+  }),
+  'policy-validator': benchmark({
+    run: async () => ({ validators: await measurePolicyValidators() }),
+    rows: ({ validators }) =>
+      validators.flatMap((r) => [
+        {
+          measure: `${r.name}: planner bundle; its validator, schema and policy modules`,
+          value: `${count(r.plannerBytes)} B; ${count(r.plannerValidatorBytes)} B`,
+          goal: '',
+        },
+        {
+          measure: `${r.name}: those modules, by input`,
+          value: Object.entries(r.plannerValidatorInputs)
+            .map(([input, bytes]) => `${input.replace(/\.ts$/, '')} ${bytes}`)
+            .join(', '),
+          goal: '',
+        },
+        {
+          measure: `${r.name}: bundle that only validates a policy`,
+          value: `${count(r.minimalBytes)} B`,
+          goal: '',
+        },
+        {
+          measure: `${r.name}: fresh node loads it + validates (median of ${r.runs}; unvalidated ${r.unvalidatedMedianMs.toFixed(1)} ms, bare node ${r.bareNodeMedianMs.toFixed(1)} ms)`,
+          value: `${r.loadMedianMs.toFixed(1)} ms (+${r.validationMs.toFixed(1)} ms)`,
+          goal: '',
+        },
+      ]),
+  }),
+};
+type Name = keyof typeof benchmarks;
+const NAMES = Object.keys(benchmarks) as Name[];
 
 function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
@@ -165,10 +135,11 @@ function formatSeconds(seconds: number): string {
 const command = {
   name: 'npm run bench',
   usage: [
-    `usage: npm run bench [-- NAME ...]   NAME: ${Object.keys(benchmarks).join(', ')}`,
+    `usage: npm run bench [-- NAME ...] [--json FILE|-]   NAME: ${NAMES.join(', ')}`,
     'Runs the benchmarks (all, or the named ones) and prints their figures beside the goals.',
+    JSON_OPTION_USAGE,
   ].join('\n'),
-  options: { ...HELP_OPTION },
+  options: { ...HELP_OPTION, json: { type: 'string' } },
   allowPositionals: true,
 } as const;
 
@@ -178,19 +149,43 @@ async function main() {
   const selected = parsed.positionals;
   const unknown = selected.filter((name) => !(name in benchmarks));
   if (unknown.length > 0)
-    return refuse(
-      command,
-      `unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`,
-    );
+    return refuse(command, `unknown benchmark ${unknown.join(', ')}; choose from ${NAMES.join(', ')}`);
   const repeated = selected.find((name, index) => selected.indexOf(name) !== index);
   if (repeated) return refuse(command, `benchmark ${repeated} is named more than once`);
-  console.log(
-    `${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  const json = parsed.values.json;
+  const jsonProblem = json === undefined ? undefined : jsonTargetProblem(json);
+  if (jsonProblem) return refuse(command, jsonProblem);
+  // With the JSON on stdout, the table goes to stderr.
+  const out = json === STDOUT ? new Console({ stdout: process.stderr }) : console;
+
+  const machine = {
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+  const date = new Date().toISOString();
+  out.log(
+    `${date} · Node ${machine.node} · ${machine.platform} · ${machine.cpus} × ${machine.cpuModel} · ${machine.memoryGiB} GiB`,
   );
-  const rows: Row[] = [];
-  for (const name of selected.length > 0 ? selected : Object.keys(benchmarks))
-    rows.push(...(await benchmarks[name]!()));
-  console.table(rows);
+  const figures: Record<string, unknown> = {};
+  const rows: (Row & { benchmark: string })[] = [];
+  for (const name of selected.length > 0 ? (selected as Name[]) : NAMES) {
+    const { run, rows: present } = benchmarks[name] as Benchmark<unknown>;
+    const result = await run();
+    figures[name] = result;
+    rows.push(...present(result).map((row) => ({ benchmark: name, ...row })));
+  }
+  out.table(rows);
+  if (json !== undefined)
+    writeJsonDocument(command.name, json, {
+      schemaVersion: 1,
+      command: command.name,
+      date,
+      machine,
+      benchmarks: figures,
+    });
 }
 
 await main();
