@@ -16,6 +16,13 @@ import {
   type MitigationRecords,
   sampleFailedFindings,
 } from './failed-findings.ts';
+import {
+  cliInputCommand,
+  HAND_OVER_CLI_INPUT_HEADING,
+  HAND_OVER_HEADING,
+  type HandOverCliInput,
+  planHandOver,
+} from './hand-over.ts';
 import { type LoopGuardRecord, loopGuardLines } from './loop-guard.ts';
 import type { RemediationPlan } from './plan.ts';
 import { asciiJson, byteLength, capped, joinLinesWithin, safe, snsSubject, truncateUtf8 } from './text.ts';
@@ -141,11 +148,22 @@ export interface RemediationReport {
   readonly loopGuard?: LoopGuardRecord;
   /** After an enforced task COMPLETED, when the plan asked for it (functions/domain/verification.ts). */
   readonly verification?: VerificationReport;
+  /**
+   * The same task as the AWS CLI call a person would type to run or adapt it, under a task id of its
+   * own (functions/domain/hand-over.ts): the shorthand command and the `--cli-input-json` document; or
+   * why the plan has none.
+   */
+  readonly handOver?:
+    | { readonly command: string; readonly cliInput: HandOverCliInput }
+    | { readonly unavailable: string };
   /** Present when something was cut to keep within the byte limits below, and what. */
   readonly truncatedForSize?: {
     /** Samples of failed findings were dropped (the checks concerned say `trimmedForSize`). */
     readonly failedFindings?: true;
-    /** Long texts (the cause, the mode's reason, held-back details) were cut; each ends with `…`. */
+    /**
+     * Long texts (the cause, the mode's reason, held-back details) were cut, each ending with `…`, and
+     * the hand-over left out (its `unavailable` says so).
+     */
     readonly fields?: true;
     /** The message's last lines were left out; its last line says how many. */
     readonly text?: true;
@@ -297,6 +315,7 @@ export async function buildRemediationReport(
     ...(request.verification?.outcome && {
       verification: await verificationReport(request, options.auditFindings),
     }),
+    handOver: handOverSummary(plan),
   };
   return fitToLimits(request, whole, options.maxSummaryBytes ?? MAX_SUMMARY_BYTES);
 }
@@ -335,6 +354,13 @@ async function verificationReport(
     checks: compared,
     notImproved: compared.filter((c) => !c.improved).map((c) => c.checkName),
   };
+}
+
+function handOverSummary(plan: RemediationPlan): NonNullable<RemediationReport['handOver']> {
+  const result = planHandOver(plan);
+  return result.ok
+    ? { command: result.handOver.command, cliInput: result.handOver.cliInput }
+    : { unavailable: `${result.field}: ${result.error}` };
 }
 
 function checkStatistics(result: CheckStatisticsResult): CheckStatistics {
@@ -427,7 +453,9 @@ function keepSamples(report: RemediationReport, keep: number): RemediationReport
   return dropped ? addTruncated({ ...report, checks }, { failedFindings: true }) : report;
 }
 
-/** Every long text of the summary cut to MAX_FIELD_BYTES_WHEN_CUT, marked if any was. */
+const HAND_OVER_LEFT_OUT = 'left out to fit the size limits';
+
+/** Every long text of the summary cut to MAX_FIELD_BYTES_WHEN_CUT and the hand-over left out, marked if any was. */
 function cutFields(report: RemediationReport): RemediationReport {
   const cut = (text: string) => truncateUtf8(text, MAX_FIELD_BYTES_WHEN_CUT);
   const fitted: RemediationReport = {
@@ -435,6 +463,8 @@ function cutFields(report: RemediationReport): RemediationReport {
     mode: { ...report.mode, reason: cut(report.mode.reason) },
     outcome: { ...report.outcome, cause: cut(report.outcome.cause) },
     heldBack: report.heldBack.map((held) => ({ ...held, detail: cut(held.detail) })),
+    // The hand-over goes with the long texts: `npm run plan` prints it again from the plan.
+    ...(report.handOver && 'command' in report.handOver && { handOver: { unavailable: HAND_OVER_LEFT_OUT } }),
   };
   return asciiJson(fitted) === asciiJson(report) ? report : addTruncated(fitted, { fields: true });
 }
@@ -592,6 +622,7 @@ function reportLines(report: RemediationReport): string[] {
   lines.push(...loopGuardLines(report.loopGuard));
   if (report.skippedChecks > 0)
     lines.push('', `${report.skippedChecks} checks skipped (see the plan's decisions).`);
+  lines.push(...handOverText(report.handOver));
   const truncated = report.truncatedForSize;
   if (truncated?.failedFindings || truncated?.fields)
     lines.push(
@@ -604,6 +635,21 @@ function reportLines(report: RemediationReport): string[] {
         .join(' and ')}.`,
     );
   return lines;
+}
+
+/** The hand-over, whole: its names are plain (hand-over.ts), so escaping leaves the commands as they are. */
+function handOverText(handOver: RemediationReport['handOver']): string[] {
+  if (!handOver) return [];
+  if ('unavailable' in handOver)
+    return ['', safe`No AWS CLI command for this task: ${handOver.unavailable}.`];
+  const whole = (text: string) => capped(text, Number.POSITIVE_INFINITY);
+  return [
+    '',
+    HAND_OVER_HEADING,
+    safe`${whole(handOver.command)}`,
+    HAND_OVER_CLI_INPUT_HEADING,
+    safe`${whole(cliInputCommand(handOver.cliInput))}`,
+  ];
 }
 
 function verificationLines(verification: VerificationReport): string[] {

@@ -6,6 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parseAuditEvent, parseAuditNotification } from '#domain/audit';
+import { handOverLines, planHandOver } from '#domain/hand-over';
 import { formatIssue } from '#domain/json-schema';
 import { planRemediation } from '#domain/plan';
 import { isSwitchValue } from '#domain/switch';
@@ -107,6 +108,18 @@ function main() {
   if (plan.kind === 'nothing-to-do' && plan.reason === 'invalid-rerun')
     return fail([`--rerun: ${plan.detail}`]);
   console.log(JSON.stringify(plan, null, 2));
+  printHandOver(plan);
+}
+
+/** The plan's task as AWS CLI commands for a person, on stderr: stdout stays the plan alone. */
+function printHandOver(plan: ReturnType<typeof planRemediation>): void {
+  if (plan.kind !== 'plan') return;
+  const result = planHandOver(plan);
+  console.error(
+    result.ok
+      ? handOverLines(result.handOver).join('\n')
+      : `no AWS CLI command for this plan: ${result.field}: ${result.error}`,
+  );
 }
 
 main();

@@ -394,8 +394,13 @@ describe('buildRemediationReport', () => {
 
   it('sends the summary apart from the text: a message attribute, never a part of the message', async () => {
     const report = await buildRemediationReport(request(), noRecords);
-    expect(report.message.text).not.toContain('{');
+    // The only braces in the text are the hand-over's AWS CLI commands, on lines of their own.
+    const prose = report.message.text
+      .split('\n')
+      .filter((line) => !line.startsWith('aws iot start-audit-mitigation-actions-task '));
+    expect(prose.join('\n')).not.toContain('{');
     expect(report.message.text).not.toContain('JSON');
+    expect(report.message.text).not.toContain('"outcome"');
     expect(report.message.report).toBe(asciiJson(report.summary));
     const attributes = reportAttributes(report);
     expect(Object.keys(attributes)).toEqual(['outcome', 'auditTaskId', REPORT_ATTRIBUTE]);
