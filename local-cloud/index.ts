@@ -66,16 +66,23 @@ export { loadModel, MODEL_PATH as IOT_MODEL_URL, type SmithyModel } from './emul
 export { LARGE_AUDIT_ID, LARGE_FINDING_COUNT, largeAudit } from './emulator/presets/large-audit.ts';
 // SSM Parameter Store: GetParameter over SSM's protocol, for the functions' real clients.
 export { type LocalSsmEndpoint, ParameterStore, startLocalSsmEndpoint } from './parameter-store.ts';
+// A virtual clock that follows real time, sped up (a stack people drive by hand).
+export { driveWithRealTime, REAL_TIME_TICK_MS } from './real-time.ts';
 // The template-driven local stack: everything above, wired as template.yaml says.
 export {
   ACCOUNT_ID,
   AUDIT_NOTIFICATIONS_TOPIC,
+  LOCAL_STACK_SERVICES,
   type LocalStack,
   type LocalStackOptions,
+  LocalStackPortError,
+  type LocalStackService,
+  OPERATOR_ACCESS_KEY_ID,
   OPERATOR_ROLE_ARN,
   PARTITION,
   POLICY_PARAMETER,
   plannerResult,
+  REAL_TIME_LEAD_MS,
   REGION,
   STACK_NAME,
   startLocalStack,
@@ -102,6 +109,12 @@ export {
 } from './stepfunctions/index.ts';
 // The template's wiring: SNS, SQS, Pipes, EventBridge buses, rules and schedules, Lambda functions.
 export { matchesEventPattern } from './wiring/event-pattern.ts';
+// PutEvents over EventBridge's protocol, and GetCallerIdentity over STS's, by callers named by their access key id.
+export {
+  type LocalEventsEndpoint,
+  type LocalEventsEndpointOptions,
+  startLocalEventsEndpoint,
+} from './wiring/events-endpoint.ts';
 // Resource-based policies as AWS evaluates them (the bus's, the topics', the keys').
 export {
   type Caller,
@@ -124,6 +137,14 @@ export {
   type SqsMessage,
 } from './wiring/index.ts';
 export { functionEnvironments, lambdaContext, mergedEnvironment } from './wiring/lambda.ts';
+export {
+  accessKeyIdOf,
+  type CallerIdentity,
+  type LocalOperator,
+  LocalPrincipals,
+  type LocalStsEndpoint,
+  startLocalStsEndpoint,
+} from './wiring/sts-endpoint.ts';
 export {
   type CfnParameter,
   type CfnResource,

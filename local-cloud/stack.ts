@@ -12,6 +12,12 @@
  * on the way exactly where the template would make it fail in AWS (a dead-letter queue, an event no
  * rule matches). Give `templateText` or `transformTemplate` to deploy another version of the template.
  *
+ * Give `realTimeSpeed` for a stack that people drive (`npm run local-stack`): its clock then follows
+ * real time, sped up (real-time.ts), audit notifications reach the stack's topic by themselves
+ * (`deliverAuditNotifications`), and local EventBridge and STS endpoints take PutEvents and
+ * GetCallerIdentity from callers named by their access key id (wiring/sts-endpoint.ts), each endpoint
+ * on the port `ports` gives it.
+ *
  * One stack per process (per test file under vitest): like Lambda, the handlers read their endpoints
  * and settings from the environment, and their SDK clients keep the endpoint they first resolved.
  */
@@ -22,7 +28,9 @@ import { VirtualClock } from './clock.ts';
 import type { AuditNotification } from './emulator/index.ts';
 import { type Emulator, presets, startEmulator } from './emulator/index.ts';
 import { ParameterStore, startLocalSsmEndpoint } from './parameter-store.ts';
+import { driveWithRealTime } from './real-time.ts';
 import { type LocalSfnEndpoint, LocalStepFunctions, startLocalSfnEndpoint } from './stepfunctions/index.ts';
+import { startLocalEventsEndpoint } from './wiring/events-endpoint.ts';
 import {
   type BusEvent,
   type Caller,
@@ -38,6 +46,7 @@ import {
 } from './wiring/index.ts';
 import { functionEnvironments, loadFunctions, mergedEnvironment } from './wiring/lambda.ts';
 import { startLocalSnsEndpoint } from './wiring/sns-endpoint.ts';
+import { LocalPrincipals, startLocalStsEndpoint } from './wiring/sts-endpoint.ts';
 import {
   type CfnTemplate,
   DeployedTemplate,
@@ -64,6 +73,41 @@ export const AUDIT_NOTIFICATIONS_TOPIC = 'AuditNotificationsTopic';
  */
 export const OPERATOR_ROLE_ARN = `arn:${PARTITION}:iam::${ACCOUNT_ID}:role/remediation-operator`;
 
+/**
+ * The access key id that signs as the operator on the local EventBridge and STS endpoints (a session of
+ * OPERATOR_ROLE_ARN); any other key id is an IAM user of the account, no operator.
+ */
+export const OPERATOR_ACCESS_KEY_ID = 'operator';
+
+/**
+ * How far ahead of the wall clock a real-time stack's clock starts: the planner takes a start whose
+ * startDate is older than its own call for an earlier delivery's (functions/aws/remediate.ts), so the
+ * stack's clock must never fall behind the wall clock, even by a tick or a task being served.
+ */
+export const REAL_TIME_LEAD_MS = 60_000;
+
+/** The stack's endpoints, each the service's `AWS_ENDPOINT_URL_<SERVICE>` and `--endpoint-url`. */
+export type LocalStackService = 'iot' | 'sfn' | 'ssm' | 'sns' | 'events' | 'sts';
+export const LOCAL_STACK_SERVICES: readonly LocalStackService[] = [
+  'iot',
+  'sfn',
+  'ssm',
+  'sns',
+  'events',
+  'sts',
+];
+
+/** A port an endpoint could not listen on (EADDRINUSE: in use; EACCES: privileged). */
+export class LocalStackPortError extends Error {
+  constructor(
+    readonly service: LocalStackService,
+    readonly port: number,
+    readonly code: string,
+  ) {
+    super(`${service}: port ${port} ${code === 'EADDRINUSE' ? 'is in use' : `cannot be used (${code})`}`);
+  }
+}
+
 export interface LocalStackOptions {
   /** An emulator preset to load: `demo` (a small fleet with every problem) or `large`. */
   readonly preset?: string;
@@ -78,10 +122,22 @@ export interface LocalStackOptions {
   /** Changes the parsed template before it is deployed (e.g. to put an old InputTemplate back). */
   readonly transformTemplate?: (template: CfnTemplate) => CfnTemplate | undefined;
   readonly stackName?: string;
-  /** Where virtual time starts; by default an hour ahead of real time. */
+  /** Where virtual time starts; by default an hour ahead of real time (REAL_TIME_LEAD_MS with realTimeSpeed). */
   readonly startMs?: number;
   /** Show the functions' logs (Powertools) instead of silencing them. */
   readonly verbose?: boolean;
+  /** The port of each endpoint; 0 or absent picks a free one. */
+  readonly ports?: Readonly<Partial<Record<LocalStackService, number>>>;
+  /**
+   * Follow real time, sped up this many times (> 0), instead of jumping to the next wake-up; virtual
+   * time then starts REAL_TIME_LEAD_MS ahead of the wall clock unless `startMs` says otherwise.
+   */
+  readonly realTimeSpeed?: number;
+  /**
+   * Deliver each audit notification the emulator announces to the stack's AuditNotificationsTopic, as
+   * an account whose audit notifications point at the stack does (otherwise `publishAuditNotification`).
+   */
+  readonly deliverAuditNotifications?: boolean;
 }
 
 export interface LocalStack {
@@ -95,6 +151,10 @@ export interface LocalStack {
   readonly cloud: LocalCloud;
   readonly stateMachineArn: string;
   readonly switchParameterName: string;
+  /** Each endpoint's URL (`http://127.0.0.1:<port>`). */
+  readonly endpoints: Readonly<Record<LocalStackService, string>>;
+  /** Who an access key id stands for on the EventBridge and STS endpoints. */
+  readonly principals: LocalPrincipals;
   /** A client of the emulator, for the things a person or the service would do (start an audit...). */
   readonly iot: IoTClient;
   /** Every audit notification the emulator announced, in order. */
@@ -139,7 +199,39 @@ const ROOT_DIR = dirname(fileURLToPath(TEMPLATE_URL));
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // Virtual time runs ahead of real time, as it does once anything has waited: a fresh execution's
   // startDate then never looks older than the planner's call (its duplicate test).
-  const clock = new VirtualClock(options.startMs ?? Date.now() + 3_600_000);
+  const realTime = options.realTimeSpeed !== undefined;
+  const clock = new VirtualClock(options.startMs ?? Date.now() + (realTime ? REAL_TIME_LEAD_MS : 3_600_000), {
+    autoAdvance: !realTime,
+  });
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    return await deployLocalStack(options, clock, opened);
+  } catch (error) {
+    await Promise.allSettled(opened.map((endpoint) => endpoint.close()));
+    throw error;
+  }
+}
+
+async function deployLocalStack(
+  options: LocalStackOptions,
+  clock: VirtualClock,
+  opened: { close(): Promise<void> }[],
+): Promise<LocalStack> {
+  const listen = async <T extends { close(): Promise<void> }>(
+    service: LocalStackService,
+    start: (port: number) => Promise<T>,
+  ): Promise<T> => {
+    const port = options.ports?.[service] ?? 0;
+    try {
+      const endpoint = await start(port);
+      opened.push(endpoint);
+      return endpoint;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') throw new LocalStackPortError(service, port, code);
+      throw error;
+    }
+  };
   const stackName = options.stackName ?? STACK_NAME;
   const policyParameter = `/${stackName}/policy`;
 
@@ -160,7 +252,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   });
 
-  const emulator = await startEmulator({ clock, accountId: ACCOUNT_ID, region: REGION });
+  const emulator = await listen('iot', (port) =>
+    startEmulator({ clock, accountId: ACCOUNT_ID, region: REGION, port }),
+  );
   if (options.preset) {
     const preset = presets[options.preset];
     if (!preset)
@@ -179,10 +273,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   deployIotResources(deployed, emulator.service);
   const cloud = new LocalCloud(deployed, clock);
 
-  const [ssm, sns] = await Promise.all([
-    startLocalSsmEndpoint(parameters),
-    startLocalSnsEndpoint((arn) => cloud.topicByArn(arn)),
-  ]);
+  const principals = new LocalPrincipals({ accessKeyId: OPERATOR_ACCESS_KEY_ID, roleArn: OPERATOR_ROLE_ARN });
+  const ssm = await listen('ssm', (port) => startLocalSsmEndpoint(parameters, port));
+  const sns = await listen('sns', (port) => startLocalSnsEndpoint((arn) => cloud.topicByArn(arn), port));
+  const events = await listen('events', (port) =>
+    startLocalEventsEndpoint({
+      putEvents: (entries, caller) => cloud.putEvents(entries, caller),
+      principals,
+      port,
+    }),
+  );
+  const sts = await listen('sts', (port) => startLocalStsEndpoint(principals, port));
   const environments = functionEnvironments(deployed);
   const environment = mergedEnvironment(environments);
   // The switch the functions read (the state machine reads the same one through its substitutions).
@@ -239,11 +340,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       void cloud.topicByArn(message.topicArn)?.publish(message.message, message.subject);
     },
   });
-  const sfn: LocalSfnEndpoint = await startLocalSfnEndpoint({
-    runner,
-    stateMachines: { [stateMachineArn]: new URL(definitionUri, TEMPLATE_URL) },
-  });
+  const sfn: LocalSfnEndpoint = await listen('sfn', (port) =>
+    startLocalSfnEndpoint({
+      runner,
+      stateMachines: { [stateMachineArn]: new URL(definitionUri, TEMPLATE_URL) },
+      port,
+    }),
+  );
   process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+
+  if (options.deliverAuditNotifications) {
+    if (!deployed.resourceIds('AWS::SNS::Topic').includes(AUDIT_NOTIFICATIONS_TOPIC))
+      throw new Error(`template.yaml has no ${AUDIT_NOTIFICATIONS_TOPIC} to deliver audit notifications to`);
+    emulator.service.onAuditNotification((notification) => {
+      // Not awaited: the emulator announces while the clock moves, and the flow needs the clock.
+      cloud
+        .publish(AUDIT_NOTIFICATIONS_TOPIC, JSON.stringify(notification))
+        .catch((error: unknown) => console.error(`audit ${notification.taskId}: delivery failed:`, error));
+    });
+  }
+  const stopClock =
+    options.realTimeSpeed === undefined ? () => {} : driveWithRealTime(clock, options.realTimeSpeed);
 
   const iot = new IoTClient({ endpoint: emulator.endpoint, region: REGION, maxAttempts: 1 });
   const stackBus = deployed.resourceIds('AWS::Events::EventBus')[0];
@@ -256,6 +373,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cloud,
     stateMachineArn,
     switchParameterName,
+    endpoints: {
+      iot: emulator.endpoint,
+      sfn: sfn.endpoint,
+      ssm: ssm.endpoint,
+      sns: sns.endpoint,
+      events: events.endpoint,
+      sts: sts.endpoint,
+    },
+    principals,
     iot,
     notifications,
     invocations: cloud.invocations,
@@ -279,9 +405,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     idle: () => cloud.idle(),
     close: async () => {
+      stopClock();
       await cloud.close();
       iot.destroy();
-      await Promise.all([sfn.close(), ssm.close(), sns.close(), emulator.close()]);
+      await Promise.all(opened.map((endpoint) => endpoint.close()));
     },
   };
 }

@@ -11,10 +11,12 @@ export type LocalSnsEndpoint = LocalEndpoint;
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
+/** `port` 0 (the default) picks a free port. */
 export async function startLocalSnsEndpoint(
   topicByArn: (arn: string) => LocalTopic | undefined,
+  port = 0,
 ): Promise<LocalSnsEndpoint> {
-  return listenLocally((request, response) => serve(topicByArn, request, response));
+  return listenLocally((request, response) => serve(topicByArn, request, response), port);
 }
 
 async function serve(
