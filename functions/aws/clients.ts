@@ -1,8 +1,8 @@
 /**
  * How every function makes its AWS SDK clients: once, at module scope (outside the handler, so a warm
  * container reuses them: https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html), traced
- * with Powertools (each call a subsegment of the function's X-Ray trace, which the template turns on
- * with `Tracing: Active`:
+ * with Powertools when the stack traces (each call a subsegment of the function's X-Ray trace; the
+ * template's TracingMode parameter, Active or PassThrough:
  * https://docs.powertools.aws.dev/lambda/typescript/latest/core/tracer/), and
  * with the retries each service needs. Nothing here touches the network at init.
  *
@@ -24,10 +24,11 @@ export const IOT_PACED_RETRIES = { retryMode: 'adaptive', maxAttempts: 8 } as co
 /** The SDK's defaults (standard retry mode, 3 attempts). */
 export const DEFAULT_RETRIES = {} as const;
 
-/** A traced client: `awsClient(IoTClient, IOT_RETRIES)`. */
+/** A client, traced when the stack traces: `awsClient(IoTClient, IOT_RETRIES)`. */
 export function awsClient<Client, Config>(
   ClientClass: new (config: Config) => Client,
   config: Config,
 ): Client {
-  return tracer.captureAWSv3Client(new ClientClass(config));
+  const client = new ClientClass(config);
+  return tracer ? tracer.captureAWSv3Client(client) : client;
 }

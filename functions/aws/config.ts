@@ -177,6 +177,14 @@ export const OBSERVABILITY_ENVIRONMENT = {
     matching(/^[^:].{0,254}$/),
     { required: false, fallback: 'DeviceDefenderRemediation' },
   ),
+  // The stack's TracingMode (Active: 'true'). Unset reads as on, Powertools' own default; 'false'
+  // keeps the Tracer and its X-Ray SDK from loading at all (functions/aws/observability.ts).
+  tracingEnabled: variable(
+    'POWERTOOLS_TRACE_ENABLED',
+    "'true' or 'false'",
+    (text) => (text === 'true' ? true : text === 'false' ? false : undefined),
+    { required: false, fallback: true },
+  ),
 } as const;
 
 // --- Reading ------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * Every function's Lambda wiring, once: the middy chain of the Powertools utilities, and the path for
  * input a function refuses.
  *
- * - `lambdaHandler(fn)`: traces the invocation (`captureLambdaHandler`), gives the logger the Lambda
+ * - `lambdaHandler(fn)`: traces the invocation when the stack traces (`captureLambdaHandler`), gives the logger the Lambda
  *   context and drops the keys the last invocation appended (`injectLambdaContext`, `resetKeys`), and
  *   publishes the invocation's metrics with a ColdStart metric on the first one (`logMetrics`).
  *   https://docs.powertools.aws.dev/lambda/typescript/latest/core/logger/#using-middy-middleware
@@ -20,8 +20,9 @@ import { formatIssue, type ValidationIssue } from '#domain/json-schema';
 import { logger, metrics, tracer } from './observability.ts';
 
 export function lambdaHandler<TEvent, TResult>(fn: (event: TEvent, context: Context) => Promise<TResult>) {
-  return middy<TEvent, TResult>(fn)
-    .use(captureLambdaHandler(tracer))
+  const handler = middy<TEvent, TResult>(fn);
+  if (tracer) handler.use(captureLambdaHandler(tracer));
+  return handler
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

@@ -125,6 +125,7 @@ describe('readConfig', () => {
     expect(readConfig(OBSERVABILITY_ENVIRONMENT, {})).toEqual({
       serviceName: 'device-defender-remediation',
       metricsNamespace: 'DeviceDefenderRemediation',
+      tracingEnabled: true,
     });
     expect(() => readConfig(OBSERVABILITY_ENVIRONMENT, { POWERTOOLS_METRICS_NAMESPACE: ':x' })).toThrow(
       /^environment variable POWERTOOLS_METRICS_NAMESPACE is ":x", not a CloudWatch namespace/,

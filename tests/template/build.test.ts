@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DeployedTemplate, parseTemplate, readTemplateText } from '@device-defender-remediation/local-cloud';
 import { describe, expect, it } from 'vitest';
 import {
   buildFunction,
@@ -158,5 +159,58 @@ describe('the credential providers Lambda never reaches stay out of the bundle',
     const withoutKeys = run(code, base2);
     expect(withoutKeys.status).not.toBe(0);
     expect(withoutKeys.stderr).toMatch(/Cannot find (package|module) '@aws-sdk\/credential-provider-/);
+  });
+});
+
+describe('tracing is a stack parameter, and off it loads no Tracer', () => {
+  it('TracingMode (Active or PassThrough) sets Lambda tracing, POWERTOOLS_TRACE_ENABLED and the state machine', () => {
+    const parameter = template.Parameters!.TracingMode as { AllowedValues: string[]; Default: string };
+    expect(parameter.AllowedValues).toEqual(['Active', 'PassThrough']);
+    expect(parameter.AllowedValues).toContain(parameter.Default);
+    const globals = template.Globals.Function;
+    expect(globals.Tracing).toEqual({ Ref: 'TracingMode' });
+    for (const [mode, enabled] of [
+      ['Active', 'true'],
+      ['PassThrough', 'false'],
+    ] as const) {
+      const deployed = new DeployedTemplate(parseTemplate(readTemplateText()), {
+        stackName: 'ddr',
+        accountId: '123456789012',
+        region: 'us-east-1',
+        partition: 'aws',
+        parameters: { TracingMode: mode },
+      });
+      for (const id of deployed.resourceIds('AWS::Serverless::Function')) {
+        expect(deployed.functionProperty(id, 'Tracing'), id).toBe(mode);
+        const { Variables } = deployed.functionProperty(id, 'Environment') as {
+          Variables: Record<string, string>;
+        };
+        expect(Variables.POWERTOOLS_TRACE_ENABLED, id).toBe(enabled);
+      }
+      for (const id of deployed.resourceIds('AWS::Serverless::StateMachine'))
+        expect(deployed.property(id, 'Tracing'), id).toEqual({ Enabled: mode === 'Active' });
+    }
+  });
+
+  it('the Tracer and the X-Ray SDK are bundled but evaluated only through import()', async () => {
+    const built = await buildFunction('report-remediation', mkdtempSync(join(tmpdir(), 'ddr-build-')));
+    expect(built.inputs.some((input) => input.includes('node_modules/aws-xray-sdk-core/'))).toBe(true);
+    const entry = Object.values(built.metafile.outputs).find((o) => o.entryPoint)!.entryPoint!;
+    const eager = new Set([entry]);
+    const pending = [entry];
+    while (pending.length > 0)
+      for (const edge of built.metafile.inputs[pending.pop()!]?.imports ?? [])
+        if (!edge.external && edge.kind !== 'dynamic-import' && !eager.has(edge.path)) {
+          eager.add(edge.path);
+          pending.push(edge.path);
+        }
+    for (const lazy of [
+      'node_modules/aws-xray-sdk-core/',
+      'node_modules/@aws-lambda-powertools/tracer/lib/esm/Tracer',
+    ])
+      expect(
+        [...eager].filter((path) => path.includes(lazy)),
+        lazy,
+      ).toEqual([]);
   });
 });

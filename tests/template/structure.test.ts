@@ -311,7 +311,8 @@ describe('the state machine and its DefinitionSubstitutions', () => {
       const p = machine.Properties!;
       expect(referencesIn(p.Role).some((r) => resources[r.name]?.Type === 'AWS::IAM::Role')).toBe(true);
       expect(p.Policies).toBeUndefined();
-      expect(p.Tracing).toEqual({ Enabled: true });
+      // The stack's TracingMode (tests/template/build.test.ts).
+      expect(p.Tracing).toEqual({ Enabled: { 'Fn::If': ['TracingActive', true, false] } });
       const logging = p.Logging as { Level: string; Destinations: Json[] };
       expect(logging.Level).not.toBe('OFF');
       const [group] = referencesIn(logging.Destinations);
@@ -333,11 +334,11 @@ describe('functions', () => {
     External: ESBUILD_SETTINGS.external,
   };
 
-  it('run on nodejs22.x, arm64, with active tracing and no source map to parse at start (Globals)', () => {
+  it('run on nodejs22.x, arm64, traced as TracingMode says, with no source map to parse at start (Globals)', () => {
     const globals = template.Globals.Function;
     expect(globals.Runtime).toBe('nodejs22.x');
     expect(globals.Architectures).toEqual(['arm64']);
-    expect(globals.Tracing).toBe('Active');
+    expect(globals.Tracing).toEqual({ Ref: 'TracingMode' });
     // Sourcemap false in every BuildProperties; a stack trace is read with npm run build's map (README.md).
     expect(
       (globals.Environment as { Variables: Record<string, Json> }).Variables.NODE_OPTIONS,
