@@ -21,7 +21,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-iot';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, type Parameter, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { type Audit, auditDisagreements, auditFromDescribeAuditTask } from '#domain/audit';
 import { everyCheckHeldBack, type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
 import { formatIssue, type ValidationIssue } from '#domain/json-schema';
@@ -77,6 +77,15 @@ export type RemediationOutcome =
   | { readonly outcome: 'policy-invalid'; readonly errors: readonly string[] }
   /** DescribeAuditTask's answer cannot be planned (each error names its field). */
   | { readonly outcome: 'audit-invalid'; readonly errors: readonly string[] }
+  /** The audit is one the state machine started to verify a remediation: never remediated. */
+  | {
+      readonly outcome: 'verification-audit';
+      readonly auditTaskId: string;
+      readonly startedBy: string;
+      readonly detail: string;
+    }
+  /** An unmarked on-demand audit that may be a verification whose marker is being written: the sweep decides. */
+  | { readonly outcome: 'verification-pending'; readonly auditTaskId: string; readonly detail: string }
   /** DescribeAuditTask knows no such audit in this account and region. */
   | { readonly outcome: 'audit-not-found'; readonly auditTaskId: string }
   | TooLarge

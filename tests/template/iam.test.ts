@@ -30,6 +30,8 @@ import {
 const NO_RESOURCE_TYPE = new Set([
   'iot:ListAuditTasks',
   'iot:DescribeAuditTask',
+  'iot:StartOnDemandAuditTask',
+  'iot:CancelAuditTask',
   'iot:DescribeAccountAuditConfiguration',
   'iot:UpdateAccountAuditConfiguration',
   'iot:StartAuditMitigationActionsTask',
