@@ -386,3 +386,17 @@ export async function createSuppressions<P extends { readonly loopGuard?: LoopGu
   }
   return { ...plan, loopGuard };
 }
+
+/** The loop guard the planner hands the remediation path (functions/aws/remediate.ts). */
+export function loopGuard(iot: Pick<IoTClient, 'send'>) {
+  const io = loopGuardIo(iot);
+  return {
+    plan: (audit: Audit, policy: Policy, runtimeSwitch: RuntimeSwitch, options: PlanOptions) =>
+      planWithLoopGuard(io, audit, policy, runtimeSwitch, options),
+    suppress: <P extends { readonly loopGuard?: LoopGuardRecord }>(
+      plan: P,
+      auditTaskId: string,
+      stackName: string,
+    ) => createSuppressions(io, plan, auditTaskId, stackName),
+  };
+}

@@ -25,7 +25,8 @@ import { GetParameterCommand, type Parameter, ParameterNotFound, SSMClient } fro
 import { type Audit, auditDisagreements, auditFromDescribeAuditTask } from '#domain/audit';
 import { everyCheckHeldBack, type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
 import { formatIssue, type ValidationIssue } from '#domain/json-schema';
-import type { NothingToDo, RemediationPlan } from '#domain/plan';
+import type { LoopGuardRecord } from '#domain/loop-guard';
+import { type NothingToDo, type PlanOptions, planRemediation, type RemediationPlan } from '#domain/plan';
 import { type Policy, type PolicyParseResult, parsePolicy } from '#domain/policy';
 import { type DeployedAction, deployedActionIssues } from '#domain/policy-checks';
 import {
@@ -47,7 +48,6 @@ import {
 import defaultPolicyDocument from '../../config/default-policy.json' with { type: 'json' };
 import { awsClient, DEFAULT_RETRIES, IOT_RETRIES } from './clients.ts';
 import { countRejection } from './handler.ts';
-import { createSuppressions, type LoopGuardIo, planWithLoopGuard } from './loop-guard.ts';
 import { logger, metrics } from './observability.ts';
 
 export const sfn = awsClient(SFNClient, DEFAULT_RETRIES);
@@ -133,14 +133,32 @@ export interface AuditRequest {
   readonly claimed?: Audit | undefined;
 }
 
+/** The loop guard as the remediation path uses it (functions/aws/loop-guard.ts makes one). */
+export interface LoopGuardHook {
+  plan(
+    audit: Audit,
+    policy: Policy,
+    runtimeSwitch: RuntimeSwitch,
+    options: PlanOptions,
+  ): Promise<RemediationPlan | NothingToDo>;
+  suppress<P extends { readonly loopGuard?: LoopGuardRecord }>(
+    plan: P,
+    auditTaskId: string,
+    stackName: string,
+  ): Promise<P>;
+}
+
 /** What a caller adds to the path. */
 export interface RemediationHooks {
   /** The last word before StartExecution (the sweep's re-run budget): a refusal starts nothing. */
   readonly beforeStart?: (plan: RemediationPlan, request: AuditRequest) => Promise<RerunRefused | undefined>;
   /** Every check to mitigate was held back by its cap (the planner publishes a report). */
   readonly everyCheckHeldBack?: (plan: NothingToDo, audit: Audit) => Promise<void>;
-  /** The loop guard's reads and suppressions (the planner only; functions/aws/loop-guard.ts). */
-  readonly loopGuard?: LoopGuardIo;
+  /**
+   * The loop guard (functions/aws/loop-guard.ts): plans with the history read, then creates the
+   * suppressions. Passed in by the planner only, whose role holds its grants.
+   */
+  readonly loopGuard?: LoopGuardHook;
   /** Every check to mitigate was taken out by the loop guard (the planner publishes a report). */
   readonly everyCheckLoopGuarded?: (plan: NothingToDo, audit: Audit) => Promise<void>;
 }
@@ -292,12 +310,15 @@ async function remediate(
   const { actionNamePrefix } = config;
   const resolveName = (name: string) => (actionNamePrefix ? `${actionNamePrefix}-${name}` : name);
   const { rerun } = request;
-  const plan = await planWithLoopGuard(hooks.loopGuard, audit, policy.policy, runtimeSwitch, {
+  const options: PlanOptions = {
     ...(rerun === undefined
       ? {}
       : { rerun: rerun.number, rerunForced: rerun.force, requestedBy: rerun.requestedBy }),
     ...(actionNamePrefix ? { actionNamePrefix } : {}),
-  });
+  };
+  const plan = hooks.loopGuard
+    ? await hooks.loopGuard.plan(audit, policy.policy, runtimeSwitch, options)
+    : planRemediation(audit, policy.policy, runtimeSwitch, options);
   const stackName = actionNamePrefix ?? 'device-defender-remediation';
   const heldBack = heldBackChecks(plan.decisions);
   if (heldBack.length > 0) {
@@ -311,9 +332,9 @@ async function remediate(
     logger.info('Nothing to do', { reason: plan.reason, detail: plan.detail });
     const allHeldBack = everyCheckHeldBack(plan);
     if (allHeldBack) await hooks.everyCheckHeldBack?.(plan, audit);
-    if (plan.loopGuard)
+    if (plan.loopGuard && hooks.loopGuard)
       await hooks.everyCheckLoopGuarded?.(
-        await createSuppressions(hooks.loopGuard, plan, audit.auditTaskId, stackName),
+        await hooks.loopGuard.suppress(plan, audit.auditTaskId, stackName),
         audit,
       );
     return {
@@ -338,7 +359,7 @@ async function remediate(
   }
 
   // Suppressions are changes: made last, enforce only, and their outcome travels in the plan.
-  const final = await createSuppressions(hooks.loopGuard, plan, audit.auditTaskId, stackName);
+  const final = hooks.loopGuard ? await hooks.loopGuard.suppress(plan, audit.auditTaskId, stackName) : plan;
   const input = JSON.stringify(final);
   try {
     assertWithin('execution input', utf8Bytes(input), EXECUTION_INPUT_LIMIT_BYTES);

@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
 import { countRejection, type InputRejection, lambdaHandler, rejectInput } from '#aws/handler';
 import { publishHeldBackReport } from '#aws/held-back-report';
-import { loopGuardIo } from '#aws/loop-guard';
+import { loopGuard } from '#aws/loop-guard';
 import { publishLoopGuardReport } from '#aws/loop-guard-report';
 import { logger, metrics } from '#aws/observability';
 import { iot, type RemediationOutcome, remediation, type TooLarge, tooLarge } from '#aws/remediate';
@@ -22,7 +22,7 @@ const config = readConfig(FUNCTION_ENVIRONMENTS['plan-remediation']);
 const remediate = remediation(config, {
   everyCheckHeldBack: publishHeldBackReport(config.reportsTopicArn),
   // The loop guard runs in the planner only (its role holds the grants); the sweep plans without it.
-  loopGuard: loopGuardIo(iot),
+  loopGuard: loopGuard(iot),
   everyCheckLoopGuarded: publishLoopGuardReport(config.reportsTopicArn),
 });
 

@@ -39,6 +39,8 @@ const NO_RESOURCE_TYPE = new Set([
   'iot:CancelAuditMitigationActionsTask',
   'iot:ListAuditFindings',
   'iot:ListAuditMitigationActionsExecutions',
+  'iot:ListAuditMitigationActionsTasks',
+  'iot:CreateAuditSuppression',
   'iot:ListPrincipalThings',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
@@ -286,10 +288,15 @@ describe('the code and the template agree on calls', () => {
     const byEntry = Object.fromEntries(
       resourcesOfType('AWS::Serverless::Function').map(([id]) => [entryPointOf(id).split('/')[1], calls(id)]),
     );
-    // The planner reads the audit and the policy's actions, and reports an audit held back entirely.
+    // The planner reads the audit and the policy's actions, and reports an audit held back entirely;
+    // its loop guard reads the stack's earlier tasks and findings and creates suppressions.
     expect([...(byEntry['plan-remediation'] ?? [])].sort()).toEqual([
+      'iot:CreateAuditSuppression',
+      'iot:DescribeAuditMitigationActionsTask',
       'iot:DescribeAuditTask',
       'iot:DescribeMitigationAction',
+      'iot:ListAuditFindings',
+      'iot:ListAuditMitigationActionsTasks',
       'sns:Publish',
       'ssm:GetParameter',
       'states:StartExecution',
