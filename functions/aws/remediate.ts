@@ -22,7 +22,12 @@ import {
 } from '@aws-sdk/client-iot';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, type Parameter, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import { type Audit, auditDisagreements, auditFromDescribeAuditTask } from '#domain/audit';
+import {
+  type Audit,
+  type AuditParseResult,
+  auditDisagreements,
+  auditFromDescribeAuditTask,
+} from '#domain/audit';
 import { everyCheckHeldBack, type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
 import { formatIssue, type ValidationIssue } from '#domain/json-schema';
 import type { LoopGuardRecord } from '#domain/loop-guard';
@@ -166,7 +171,14 @@ export interface RemediationHooks {
 /** The policy: JSON from the SSM parameter when one is configured, else the bundled default. */
 export async function loadPolicy(parameterName: string | undefined): Promise<PolicyParseResult> {
   if (parameterName === undefined) return parsePolicy(defaultPolicyDocument);
-  const text = await getParameter(parameterName, { maxAge: POLICY_CACHE_SECONDS });
+  return policyFromParameter(
+    parameterName,
+    await getParameter(parameterName, { maxAge: POLICY_CACHE_SECONDS }),
+  );
+}
+
+/** The policy a parameter's value holds (JSON), each issue named by the parameter. */
+export function policyFromParameter(parameterName: string, text: string | undefined): PolicyParseResult {
   if (text === undefined)
     return { ok: false, issues: [{ path: parameterName, message: 'the policy parameter is empty' }] };
   try {
@@ -184,10 +196,15 @@ export async function loadPolicy(parameterName: string | undefined): Promise<Pol
 /** The runtime switch, read fresh every time: its value and when it was last set. */
 export async function readRuntimeSwitch(parameterName: string): Promise<RuntimeSwitch> {
   const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameterName }));
+  return runtimeSwitchFrom(Parameter);
+}
+
+/** GetParameter's answer as the switch: anything missing reads as paused (value '') and never set. */
+export function runtimeSwitchFrom(parameter: Parameter | undefined): RuntimeSwitch {
   return {
-    value: Parameter?.Value ?? '',
-    lastModified: Parameter?.LastModifiedDate?.getTime() ?? Number.NaN,
-    version: Parameter?.Version ?? 0,
+    value: parameter?.Value ?? '',
+    lastModified: parameter?.LastModifiedDate?.getTime() ?? Number.NaN,
+    version: parameter?.Version ?? 0,
   };
 }
 
@@ -209,10 +226,8 @@ export async function describeAudit(
     }
     throw error;
   }
-  const bytes = jsonBytes(response);
-  if (bytes > MAX_AUDIT_ANSWER_BYTES)
-    return tooLarge(new TooLargeError('DescribeAuditTask answer', bytes, MAX_AUDIT_ANSWER_BYTES));
-  const parsed = auditFromDescribeAuditTask(auditTaskId, response);
+  const parsed = parseAuditAnswer(auditTaskId, response);
+  if (parsed instanceof TooLargeError) return tooLarge(parsed);
   if (!parsed.ok) {
     const errors = parsed.issues.map(formatIssue);
     countRejection('DescribeAuditTask answered an audit that cannot be planned: nothing is started', {
@@ -223,6 +238,14 @@ export async function describeAudit(
   }
   for (const warning of parsed.warnings) logger.warn(warning, { auditTaskId });
   return { audit: parsed.audit };
+}
+
+/** DescribeAuditTask's answer (without `$metadata`), bounded in bytes before it is parsed. */
+export function parseAuditAnswer(auditTaskId: string, answer: object): AuditParseResult | TooLargeError {
+  const bytes = jsonBytes(answer);
+  if (bytes > MAX_AUDIT_ANSWER_BYTES)
+    return new TooLargeError('DescribeAuditTask answer', bytes, MAX_AUDIT_ANSWER_BYTES);
+  return auditFromDescribeAuditTask(auditTaskId, answer);
 }
 
 /**
@@ -376,10 +399,7 @@ async function deployedActionTypes(
   plan: RemediationPlan,
   resolve: (name: string) => string,
 ): Promise<ValidationIssue[]> {
-  const mitigated = new Set(Object.keys(plan.auditCheckToActionsMapping));
-  const used = [
-    ...new Set(policy.rules.filter((rule) => mitigated.has(rule.check)).flatMap((rule) => rule.actions)),
-  ];
+  const used = actionsUsed(policy, plan);
   const answers = await Promise.all(
     used.map(async (name): Promise<[string, DeployedAction]> => {
       try {
@@ -394,6 +414,14 @@ async function deployedActionTypes(
     }),
   );
   return deployedActionIssues(policy, used, new Map(answers), resolve);
+}
+
+/** The policy's names of the actions the plan's mitigated checks use, each once. */
+export function actionsUsed(policy: Policy, plan: RemediationPlan): string[] {
+  const mitigated = new Set(Object.keys(plan.auditCheckToActionsMapping));
+  return [
+    ...new Set(policy.rules.filter((rule) => mitigated.has(rule.check)).flatMap((rule) => rule.actions)),
+  ];
 }
 
 async function start(
