@@ -112,7 +112,7 @@ describe('the rule on Parameter Store changes', () => {
 
 describe('the topic and the key admit exactly that rule', () => {
   // The rule's fixed name, which the key policy must write down (it cannot !GetAtt the rule).
-  const ruleArn = `arn:aws:events:us-east-1:${ACCOUNT}:rule/${STACK}-parameter-changes`;
+  const ruleArn = `arn:aws:events:us-east-1:${ACCOUNT}:rule/${STACK}-params`;
   const otherRules = Object.entries(resources)
     .filter(([id, r]) => r.Type === 'AWS::Events::Rule' && id !== ruleId)
     .map(([id]) => String(withPolicy.getAtt(id, 'Arn')));

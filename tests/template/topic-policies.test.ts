@@ -115,7 +115,7 @@ describe('ReportsTopic: the stack keeps publishing, and the deployer subscribes 
   const policy = policyOn(deployed, 'ReportsTopic');
   const alarm = String(deployed.getAtt('PlannerErrorsAlarm', 'Arn'));
   // The parameter-change rule's ARN: its fixed name (switch-announcements.test.ts checks the rule).
-  const rule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/ddr-parameter-changes`;
+  const rule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/ddr-params`;
   const from = (sourceArn: string) => ({ 'aws:SourceArn': sourceArn, 'aws:SourceAccount': ACCOUNT });
 
   it.each(['StateMachineRole', 'CleanupExecutionRole'])('%s publishes', (id) => {
