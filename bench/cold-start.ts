@@ -84,15 +84,19 @@ const ALL_FUNCTIONS = [
   'audit-configuration',
 ] as const;
 
-/** Bytes of the modules esbuild evaluates when the bundle loads: not those reached only by import(). */
-export function loadedAtStartBytes(metafile: Metafile): number {
+/**
+ * Bytes of the modules esbuild evaluates when the bundle loads: not those reached only by import(),
+ * unless init takes that import() (`initImports`: the Tracer's, when tracing is on).
+ */
+export function loadedAtStartBytes(metafile: Metafile, initImports: readonly string[] = []): number {
   const [, output] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint) ?? [];
   if (!output?.entryPoint) throw new Error('the metafile has no entry point');
   const eager = new Set([output.entryPoint]);
   const pending = [output.entryPoint];
   while (pending.length > 0) {
     for (const edge of metafile.inputs[pending.pop()!]?.imports ?? []) {
-      if (edge.external || edge.kind === 'dynamic-import' || eager.has(edge.path)) continue;
+      const lazy = edge.kind === 'dynamic-import' && !initImports.includes(edge.original ?? '');
+      if (edge.external || lazy || eager.has(edge.path)) continue;
       eager.add(edge.path);
       pending.push(edge.path);
     }
@@ -385,7 +389,11 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
         tracing,
         bundleBytes: fn.bytes,
         mapBytes: fn.mapBytes,
-        loadedAtStartBytes: loadedAtStartBytes(fn.metafile),
+        // With tracing on, observability.ts imports the Tracer during init (a top-level await).
+        loadedAtStartBytes: loadedAtStartBytes(
+          fn.metafile,
+          tracing === 'Active' ? ['@aws-lambda-powertools/tracer'] : [],
+        ),
         importMedianMs,
         firstEventMedianMs,
         importRatio: importMedianMs / bareNodeMedianMs,
