@@ -6,6 +6,8 @@
  * 3...), at most 3 re-runs of an audit in 24 hours unless `--force` (the plan records it). The request
  * names you by your STS identity (GetCallerIdentity's ARN) as `requestedBy`; the event itself carries no
  * authenticated identity, so CloudTrail's record of your PutEvents call is the authoritative one.
+ * The SDK clients take their endpoints from AWS_ENDPOINT_URL_EVENTBRIDGE and AWS_ENDPOINT_URL_STS, which
+ * is how it meets `npm run local-stack` (docs/aws-facts/eventbridge.md).
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -59,6 +61,8 @@ const command = {
   usage: [
     'usage: npm run rerun -- --audit-task-id ID [--rerun N] [--force] [--event-bus NAME] [--region R]',
     "Asks the deployed stack to remediate one audit again (puts an event on the stack's bus; uses your AWS credentials).",
+    'Against npm run local-stack: AWS_ACCESS_KEY_ID=operator AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1',
+    '  AWS_ENDPOINT_URL_EVENTBRIDGE=<its EventBridge endpoint> AWS_ENDPOINT_URL_STS=<its STS endpoint> npm run rerun -- ...',
   ].join('\n'),
   options: {
     ...HELP_OPTION,

@@ -158,6 +158,7 @@ async function main() {
       setTimeout(() => process.exit(0), CLOSE_GRACE_MS).unref();
       stack.close().then(
         () => {
+          console.log('Stopped.');
           process.exitCode = 0;
         },
         (error: unknown) => {
