@@ -63,6 +63,7 @@ function answer(
     return { status: 404, error };
   }
   const { operation } = match;
+  service.countCall(operation.name);
   // Audits that ended since the last call are announced even on a clock nobody advances.
   void service.announceFinishedAudits();
   try {

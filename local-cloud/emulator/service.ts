@@ -41,13 +41,16 @@ export class DeviceDefenderService {
   readonly #configuration = new AuditConfiguration();
   readonly #notifier: AuditNotifier;
   readonly #suppressions: Suppressions;
+  readonly #clock: Clock;
   readonly #audits: AuditTasks;
   readonly #findings: AuditFindings;
   readonly #actions: MitigationActions;
   readonly #tasks: MitigationTasks;
   #throttle = new Throttle();
+  readonly #calls = new Map<string, number>();
 
   constructor({ clock, accountId, region }: ServiceOptions) {
+    this.#clock = clock;
     this.#accountId = accountId;
     this.#region = region;
     const fleet = this.fleet;
@@ -85,6 +88,7 @@ export class DeviceDefenderService {
   }
 
   fleetSummary(): FleetSummary {
+    this.fleet.settle(this.#clock.now());
     return this.fleet.summary();
   }
 
@@ -116,6 +120,20 @@ export class DeviceDefenderService {
   /** Answers matching DescribeAuditMitigationActionsTask calls without `taskStatistics`; undefined stops. */
   omitTaskStatistics(injection: OmittedStatisticsInjection | undefined): void {
     this.#tasks.omitStatistics(injection);
+  }
+
+  /** Called by the server for every request routed to an operation, before validation or throttling. */
+  countCall(operationName: string): void {
+    this.#calls.set(operationName, (this.#calls.get(operationName) ?? 0) + 1);
+  }
+
+  /** Requests per operation since the start or the last `resetCallCounts` (refused ones included). */
+  callCounts(): Record<string, number> {
+    return Object.fromEntries(this.#calls);
+  }
+
+  resetCallCounts(): void {
+    this.#calls.clear();
   }
 
   /** Called by the server before each operation: throws ThrottlingException when the call is throttled. */
