@@ -1,10 +1,11 @@
 /**
  * The plan a deployed stack would make for a real audit, previewed with read-only calls only:
- * IoT DescribeAuditTask, DescribeMitigationAction and ListAuditFindings, and with a stack
+ * IoT DescribeAuditTask, DescribeMitigationAction and ListAuditFindings (and the loop guard's
+ * ListAuditMitigationActionsTasks and DescribeAuditMitigationActionsTask), and with a stack
  * CloudFormation DescribeStacks and SSM GetParameter. It plans as the planner does
  * (functions/aws/remediate.ts): the audit from DescribeAuditTask's answer, bounded in bytes; the
- * policy and the switch; each action the plan uses checked against DescribeMitigationAction. Nothing
- * here writes, and nothing is started.
+ * policy and the switch; the loop guard's history (functions/aws/loop-guard.ts); each action the plan
+ * uses checked against DescribeMitigationAction. Nothing here writes, and nothing is started.
  */
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
@@ -18,6 +19,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { IOT_PACED_RETRIES } from '#aws/clients';
+import { loopGuardIo, planWithLoopGuard } from '#aws/loop-guard';
 import {
   actionsUsed,
   loadPolicy,
@@ -27,7 +29,7 @@ import {
 } from '#aws/remediate';
 import { FINDINGS_PAGE_SIZE } from '#domain/failed-findings';
 import { formatIssue } from '#domain/json-schema';
-import { type NothingToDo, planRemediation, type RemediationPlan } from '#domain/plan';
+import type { NothingToDo, RemediationPlan } from '#domain/plan';
 import type { Policy, PolicyParseResult } from '#domain/policy';
 import { type DeployedAction, deployedActionIssues } from '#domain/policy-checks';
 import { TooLargeError } from '#domain/sizes';
@@ -143,10 +145,19 @@ export async function previewAudit(
       : { policy: request.policy.policy, source: request.policy.source, switch: request.runtimeSwitch };
   const audit = await describeAudit(clients.iot, request.auditTaskId);
   const prefix = request.policy.kind === 'stack' ? request.policy.stackName : request.actionNamePrefix;
-  const plan = planRemediation(audit, settings.policy, settings.switch, {
-    ...(request.rerun === undefined ? {} : { rerun: request.rerun }),
-    ...(prefix === undefined ? {} : { actionNamePrefix: prefix }),
-  });
+  // The planner's loop guard reads the history of the stack's tasks; its suppressions are writes, so
+  // the preview shows them as planned and creates none.
+  const { readHistory } = loopGuardIo(clients.iot, { minIntervalMs: 1000 / LIST_FINDINGS_PER_SECOND });
+  const plan = await planWithLoopGuard(
+    { readHistory, suppress: async (_auditTaskId, _stackName, record) => record },
+    audit,
+    settings.policy,
+    settings.switch,
+    {
+      ...(request.rerun === undefined ? {} : { rerun: request.rerun }),
+      ...(prefix === undefined ? {} : { actionNamePrefix: prefix }),
+    },
+  );
   if (plan.kind === 'nothing-to-do' && plan.reason === 'invalid-rerun')
     throw new PreviewFailure(`--rerun: ${plan.detail}`);
   const preview = { auditTaskId: request.auditTaskId, policy: settings.source, plan };

@@ -38,9 +38,10 @@ const command = {
   usage: [
     USAGE,
     'Prints the plan for an audit notification as JSON (exit 0), or every error (exit 2). No AWS is needed.',
-    'With --audit-task-id: previews the plan of a real audit in your account, read-only (DescribeAuditTask,',
-    'DescribeMitigationAction, ListAuditFindings; with --stack DescribeStacks and GetParameter), as JSON on',
-    'stdout and a summary on stderr (exit 0); a problem is one line (exit 2: yours to fix; 1: AWS failed).',
+    'With --audit-task-id: previews the plan the stack would make for a real audit in your account, with',
+    'read-only calls only (IoT Describe*/List*; with --stack, CloudFormation DescribeStacks and SSM',
+    'GetParameter), as JSON on stdout and a summary on stderr (exit 0); a problem is one line (exit 2: yours',
+    'to fix; 1: AWS failed).',
     '  --policy FILE          the policy (default: config/default-policy.yaml)',
     "  --stack NAME           the deployed stack's policy (PolicyParameterName, or the bundled one), its",
     '                         runtime switch and its mitigation actions (<NAME>-<action>)',
@@ -206,7 +207,11 @@ async function planAudit(args: Values & { 'audit-task-id': string }): Promise<un
       source: `file ${args.policy ?? 'config/default-policy.yaml'}`,
     };
   }
-  // Loaded only here: the notification mode needs no SDK client.
+  // The planner's pieces log and count as a Lambda function does, in JSON on stdout: silent here, where
+  // stdout is the preview (its record is in the plan). Set before they load: loaded only here, since
+  // the notification mode needs no SDK client.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const { PreviewFailure, previewAudit, previewClients } = await import('./audit-preview.ts');
   const clients = previewClients({
     ...(args.region === undefined ? {} : { region: args.region }),
