@@ -133,6 +133,8 @@ export interface HarnessOptions {
   readonly switchVersion?: number;
   /** Replaces the real report handler, e.g. with one that fails. */
   readonly reportHandler?: LambdaHandler;
+  /** Adapts the Parameter Store the engine reads and writes, e.g. to refuse some writes. */
+  readonly parameters?: (store: CountingParameters) => CountingParameters;
 }
 
 export async function remediationHarness(options: HarnessOptions = {}) {
@@ -153,7 +155,8 @@ export async function remediationHarness(options: HarnessOptions = {}) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const switchParameter = new CountingParameters(clock);
+  const store = new CountingParameters(clock);
+  const switchParameter = options.parameters ? options.parameters(store) : store;
   // Every set is a new version, as in Parameter Store: set until the version the plan saw.
   for (let version = 0; version < (options.switchVersion ?? PLAN.mode.switch.version); version++)
     switchParameter.set(SWITCH, options.switchValue ?? 'enforce');
