@@ -23,6 +23,13 @@ export class ParameterStore {
     this.#versions.set(name, (this.#versions.get(name) ?? 0) + 1);
   }
 
+  /** DeleteParameter: true when the parameter was there (a later set starts again at version 1). */
+  delete(name: string): boolean {
+    this.#lastModified.delete(name);
+    this.#versions.delete(name);
+    return this.values.delete(name);
+  }
+
   get(name: string): { value: string; lastModified: number; version: number } | undefined {
     const value = this.values.get(name);
     if (value === undefined) return undefined;

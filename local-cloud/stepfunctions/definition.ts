@@ -1,4 +1,5 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { TASK_TOKEN_PLACEHOLDER } from './task-tokens.ts';
 
 /** A state machine definition as plain JSON, before it is handed to aws-local-stepfunctions. */
 export type Definition = Record<string, unknown> & { StartAt: string; States: Record<string, State> };
@@ -21,7 +22,12 @@ export interface Retrier {
 export interface TaskState {
   readonly resource: string;
   readonly retriers: readonly Retrier[];
+  /** A `.waitForTaskToken` state: its Parameters are rewritten by `callbackParameters`. */
+  readonly callback?: true;
 }
+
+/** The suffix of a Task resource that waits for SendTaskSuccess / SendTaskFailure. */
+export const CALLBACK_SUFFIX = '.waitForTaskToken';
 
 export interface PreparedDefinition {
   /** The definition aws-local-stepfunctions runs: Waits rewritten, task timeouts neutralised. */
@@ -67,10 +73,14 @@ export function prepareDefinition(definition: Definition): PreparedDefinition {
       states[name] = waitAsTask(state);
       tasks.set(name, { resource: LOCAL_WAIT_RESOURCE, retriers: [] });
     } else if (state.Type === 'Task') {
+      const resource = String(state.Resource);
+      const callback = resource.endsWith(CALLBACK_SUFFIX);
       tasks.set(name, {
-        resource: String(state.Resource),
+        resource,
         retriers: (state.Retry as Retrier[] | undefined) ?? [],
+        ...(callback ? { callback: true as const } : {}),
       });
+      if (callback) state.Parameters = callbackParameters(name, state);
       delete state.TimeoutSecondsPath;
       delete state.HeartbeatSeconds;
       delete state.HeartbeatSecondsPath;
@@ -94,6 +104,42 @@ function validate(definition: Definition): void {
   if (validDefinitions.has(text)) return;
   new StateMachine(JSON.parse(text) as StateMachineDefinition);
   validDefinitions.add(text);
+}
+
+/**
+ * A callback state's Parameters for the local runner: `call` holds what the integration receives, with
+ * `$$.Task.Token` (which aws-local-stepfunctions' context lacks) as a placeholder the runner replaces
+ * by each attempt's token; `timeoutSeconds` is the state's TimeoutSeconds (or TimeoutSecondsPath, read
+ * by the engine from the effective input), enforced by the runner in virtual time. Without a timeout a
+ * callback could wait for ever (Step Functions' default is the execution's own limit), so one is
+ * required; HeartbeatSeconds is not emulated and is refused rather than ignored.
+ */
+function callbackParameters(name: string, state: State): Record<string, unknown> {
+  if (state.HeartbeatSeconds !== undefined || state.HeartbeatSecondsPath !== undefined)
+    throw new Error(`${name}: the local runner does not emulate HeartbeatSeconds on callback tasks`);
+  const parameters: Record<string, unknown> = {
+    ...(state.Parameters === undefined
+      ? { 'call.$': '$' }
+      : { call: withTokenPlaceholder(state.Parameters) }),
+  };
+  if (typeof state.TimeoutSeconds === 'number') parameters.timeoutSeconds = state.TimeoutSeconds;
+  else if (typeof state.TimeoutSecondsPath === 'string')
+    parameters['timeoutSeconds.$'] = state.TimeoutSecondsPath;
+  else throw new Error(`${name}: a callback task needs TimeoutSeconds or TimeoutSecondsPath here`);
+  return parameters;
+}
+
+/** `"x.$": "$$.Task.Token"` -> `"x": placeholder`; inside an intrinsic, a string literal. */
+function withTokenPlaceholder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withTokenPlaceholder);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => {
+      if (!key.endsWith('.$') || typeof item !== 'string') return [key, withTokenPlaceholder(item)];
+      if (item === '$$.Task.Token') return [key.slice(0, -2), TASK_TOKEN_PLACEHOLDER];
+      return [key, item.split('$$.Task.Token').join(`'${TASK_TOKEN_PLACEHOLDER}'`)];
+    }),
+  );
 }
 
 function waitAsTask(wait: State): State {

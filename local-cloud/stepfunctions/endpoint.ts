@@ -1,7 +1,8 @@
 /**
  * A local Step Functions endpoint (awsJson1.0) backed by the runner, so the planner's real
  * `@aws-sdk/client-sfn` and the AWS CLI (`aws stepfunctions --endpoint-url`) run unchanged:
- * StartExecution, DescribeExecution, ListExecutions and GetExecutionHistory, with the requests,
+ * StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory, SendTaskSuccess and
+ * SendTaskFailure (the callback pattern: task-tokens.ts), with the requests,
  * answers, pages and errors of the API reference (docs/aws-facts/step-functions.md, "The local
  * endpoint").
  *
@@ -79,6 +80,14 @@ const operations: Readonly<Record<string, Operation>> = {
       executions: executions.map(listItem),
       ...(next >= 0 ? { nextToken: writeToken(next, key) } : {}),
     };
+  },
+  SendTaskSuccess: (runner, { taskToken, output }) => {
+    runner.taskTokens.sendTaskSuccess(taskToken, output);
+    return {};
+  },
+  SendTaskFailure: (runner, { taskToken, error, cause }) => {
+    runner.taskTokens.sendTaskFailure(taskToken, error, cause);
+    return {};
   },
   // Oldest first, or newest first with reverseOrder; a token names the next event by its id.
   GetExecutionHistory: (runner, request) => {

@@ -4,6 +4,7 @@ import type { PreparedDefinition } from './definition.ts';
 import { RuntimeFailure } from './errors.ts';
 import { ExecutionHistory, type HistoryCounts, type RecordedHistoryEvent, type TaskCall } from './history.ts';
 import { RetryTracker } from './retry.ts';
+import { type TaskTokens, withTaskToken } from './task-tokens.ts';
 import type { ServedTask } from './tasks.ts';
 import { waitOnClock } from './virtual-wait.ts';
 
@@ -31,6 +32,8 @@ export interface ExecutionLaunch {
   readonly executionArn: string;
   readonly name: string;
   readonly input: unknown;
+  /** Issues and closes the tokens of `.waitForTaskToken` states. */
+  readonly taskTokens: TaskTokens;
 }
 
 type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -53,12 +56,14 @@ export class LocalExecution {
   readonly #history: ExecutionHistory;
   readonly #region: string;
   readonly #retries: RetryTracker;
+  readonly #taskTokens: TaskTokens;
   // Aborted when the execution stops: drops its pending wake-ups and refuses further task attempts.
   readonly #lifetime = new AbortController();
 
-  constructor({ clock, stateMachine, executionArn, name, input }: ExecutionLaunch) {
+  constructor({ clock, stateMachine, executionArn, name, input, taskTokens }: ExecutionLaunch) {
     const { prepared, engine } = stateMachine;
     this.#clock = clock;
+    this.#taskTokens = taskTokens;
     this.executionArn = executionArn;
     this.stateMachineArn = stateMachine.arn;
     this.name = name;
@@ -133,21 +138,43 @@ export class LocalExecution {
   /** One task attempt: served as a unit of work on the clock; a retry's pause is spent in virtual time. */
   async #attempt(stateName: string, task: ServedTask, call: TaskCall): Promise<unknown> {
     this.#lifetime.signal.throwIfAborted();
+    // A callback state's Parameters are { call, timeoutSeconds } (definition.ts): the integration gets `call`.
+    const callback = task.callback
+      ? (call.parameters as { call: unknown; timeoutSeconds: unknown })
+      : undefined;
+    const token = callback ? this.#taskTokens.issue() : undefined;
+    const sent = callback && token ? { ...call, parameters: withTaskToken(callback.call, token) } : call;
     try {
-      const result = await this.#clock.work(async () => {
+      let result = await this.#clock.work(async () => {
         // The engine logs the state's entry (or retry) before it calls this handler, but its log is
         // read asynchronously: once it has caught up, the attempt's events follow that entry.
         await new Promise((resolve) => setImmediate(resolve));
-        this.#history.taskAttemptStarted(task.historyKind, call);
-        return task.run(call.parameters, this.executionArn);
+        this.#history.taskAttemptStarted(task.historyKind, sent);
+        return task.run(sent.parameters, this.executionArn);
       });
-      this.#history.taskAttemptEnded(task.historyKind, call, { output: result });
+      if (callback && token) {
+        // The integration answered: the state now waits, outside any work, so that time may move.
+        this.#history.taskSubmitted(sent, result);
+        const { timeoutSeconds } = callback;
+        if (!Number.isInteger(timeoutSeconds) || (timeoutSeconds as number) < 1)
+          throw new RuntimeFailure(
+            `TimeoutSeconds must be a positive integer, got ${JSON.stringify(timeoutSeconds)}`,
+          );
+        result = await this.#taskTokens.wait(
+          token,
+          this.executionArn,
+          timeoutSeconds as number,
+          this.#lifetime.signal,
+        );
+      }
+      this.#history.taskAttemptEnded(task.historyKind, sent, { output: result });
       this.#retries.succeeded(stateName);
       return result;
     } catch (error) {
       const { name, message } =
         error instanceof Error ? error : { name: 'States.TaskFailed', message: String(error) };
-      this.#history.taskAttemptEnded(task.historyKind, call, { error: name, cause: message });
+      if (callback && name === 'States.Timeout') this.#history.taskTimedOut(sent, name, message);
+      else this.#history.taskAttemptEnded(task.historyKind, sent, { error: name, cause: message });
       const pauseMs = this.#retries.delayAfter(stateName, error);
       if (pauseMs !== undefined) await this.#clock.sleep(pauseMs, this.#lifetime.signal);
       throw error;

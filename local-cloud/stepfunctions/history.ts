@@ -123,6 +123,20 @@ export class ExecutionHistory {
     this.#record(type, kind === 'Task' ? { ...integration(call.resource), ...result } : result);
   }
 
+  /** A callback task's integration answered: the state now waits for its token (TaskSubmitted). */
+  taskSubmitted(call: TaskCall, output: unknown): void {
+    this.#record('TaskSubmitted', {
+      ...integration(call.resource),
+      output: json(output),
+      outputDetails: DATA,
+    });
+  }
+
+  /** A callback task's TimeoutSeconds elapsed before its token was closed (TaskTimedOut). */
+  taskTimedOut(call: TaskCall, error: string, cause: string): void {
+    this.#record('TaskTimedOut', { ...integration(call.resource), error, cause });
+  }
+
   /** The runner enforces TimeoutSeconds by aborting the engine, whose log then says ExecutionAborted. */
   executionTimedOut(error: string, cause: string): void {
     this.#record('ExecutionTimedOut', { error, cause });

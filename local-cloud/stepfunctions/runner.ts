@@ -13,6 +13,7 @@ import { loadSmithyModel, SdkShapes } from './sdk-shapes.ts';
 import type { SnsMessage } from './sns-task.ts';
 import type { SsmParameterSource } from './ssm-task.ts';
 import { type ExecutionStatusChangeEvent, executionStatusChangeEvent } from './status-change.ts';
+import { TaskTokens } from './task-tokens.ts';
 import { type ServedTask, serveResource, type TaskServices } from './tasks.ts';
 
 export interface LocalStepFunctionsOptions {
@@ -61,6 +62,8 @@ const IOT_MODEL = new URL('../model/iot-model-subset.json', import.meta.url);
 export class LocalStepFunctions {
   /** Every message published through `sns:publish`, in order. */
   readonly snsMessages: SnsMessage[] = [];
+  /** The tokens of `.waitForTaskToken` states: SendTaskSuccess / SendTaskFailure close them. */
+  readonly taskTokens: TaskTokens;
   readonly #clock: VirtualClock;
   readonly #substitutions: Readonly<Record<string, string>>;
   readonly #services: TaskServices;
@@ -70,6 +73,7 @@ export class LocalStepFunctions {
 
   constructor(options: LocalStepFunctionsOptions) {
     this.#clock = options.clock;
+    this.taskTokens = new TaskTokens(options.clock);
     this.#substitutions = options.definitionSubstitutions ?? {};
     this.#onStatusChange = options.onStatusChange;
     const onSnsMessage = options.onSnsMessage;
@@ -114,7 +118,14 @@ export class LocalStepFunctions {
       if (existing.status === 'RUNNING' && isDeepStrictEqual(existing.input, input)) return existing;
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const execution = new LocalExecution({ clock: this.#clock, stateMachine, executionArn, name, input });
+    const execution = new LocalExecution({
+      clock: this.#clock,
+      stateMachine,
+      executionArn,
+      name,
+      input,
+      taskTokens: this.taskTokens,
+    });
     this.#executions.set(executionArn, execution);
     const listener = this.#onStatusChange;
     if (listener) {

@@ -14,6 +14,8 @@ export interface SsmParameterSource {
   get(name: string): string | StoredParameter | undefined;
   /** What `aws-sdk:ssm:putParameter` writes with (a Map, or ParameterStore, which counts versions). */
   set?(name: string, value: string): unknown;
+  /** What `aws-sdk:ssm:deleteParameter` removes with (true when the parameter was there). */
+  delete?(name: string): boolean;
 }
 
 /**
@@ -45,17 +47,22 @@ export function getSsmParameter(parameters: SsmParameterSource, input: unknown) 
 }
 
 /**
- * Serves `aws-sdk:ssm:putParameter` (String parameters) into the same source: a new name needs no
+ * Serves `aws-sdk:ssm:putParameter` (String and SecureString parameters: the local store keeps the value
+ * as given, it encrypts nothing) into the same source: a new name needs no
  * Overwrite, an existing one needs `Overwrite: true`, else ParameterAlreadyExists, as PutParameter answers
  * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html). The result's
  * Version is the stored one.
  */
 export function putSsmParameter(parameters: SsmParameterSource, input: unknown) {
   const { Name, Value, Type, Overwrite } = (input ?? {}) as Record<string, unknown>;
-  if (typeof Name !== 'string' || typeof Value !== 'string' || (Type !== undefined && Type !== 'String'))
+  if (
+    typeof Name !== 'string' ||
+    typeof Value !== 'string' ||
+    (Type !== undefined && Type !== 'String' && Type !== 'SecureString')
+  )
     throw new TaskFailure(
       'Ssm.ValidationException',
-      'PutParameter needs a Name and a Value, of Type String here. (Service: Ssm, Status Code: 400)',
+      'PutParameter needs a Name and a Value, of Type String or SecureString here. (Service: Ssm, Status Code: 400)',
     );
   if (parameters.set === undefined) throw new Error('the local SSM parameters cannot be written');
   if (parameters.get(Name) !== undefined && Overwrite !== true)
@@ -66,4 +73,19 @@ export function putSsmParameter(parameters: SsmParameterSource, input: unknown) 
   parameters.set(Name, Value);
   const stored = parameters.get(Name);
   return { Version: typeof stored === 'object' ? stored.version : 1, Tier: 'Standard' };
+}
+
+/**
+ * Serves `aws-sdk:ssm:deleteParameter`: an empty answer, or ParameterNotFound when there is no such
+ * parameter (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DeleteParameter.html).
+ */
+export function deleteSsmParameter(parameters: SsmParameterSource, input: unknown) {
+  const { Name } = (input ?? {}) as { Name?: unknown };
+  if (parameters.delete === undefined) throw new Error('the local SSM parameters cannot be deleted');
+  if (typeof Name !== 'string' || !parameters.delete(Name))
+    throw new TaskFailure(
+      'Ssm.ParameterNotFoundException',
+      `Parameter ${String(Name)} not found. (Service: Ssm, Status Code: 400)`,
+    );
+  return {};
 }
