@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.ts';
 import { invalidRequest, notFound } from '../errors.ts';
 import { inWindow } from '../list-window.ts';
 import { DEFAULT_PAGE_SIZE, decodeToken, encodeToken } from '../pagination.ts';
-import { type Audit, resultsVisible } from './audit.ts';
+import { type Audit, reportedAt, resultsVisible } from './audit.ts';
 import type { AuditTasks } from './audit-tasks.ts';
 import { type StoredFinding, sameResource } from './findings.ts';
 import type { Suppressions } from './suppressions.ts';
@@ -45,7 +45,7 @@ export class AuditFindings {
       (input.resourceIdentifier === undefined ||
         sameResource(input.resourceIdentifier, finding.nonCompliantResource.resourceIdentifier)) &&
       (byTask || inWindow(finding.findingTime ?? audit.taskStartTime, input.startTime!, input.endTime!)) &&
-      (input.listSuppressedFindings === true || !this.#suppressions.hides(finding));
+      (input.listSuppressedFindings === true || !this.#suppressions.hides(finding, reportedAt(audit)));
 
     const pageSize = input.maxResults ?? DEFAULT_PAGE_SIZE;
     const findings: iot.AuditFinding[] = [];
@@ -98,7 +98,7 @@ export class AuditFindings {
       relatedResources: finding.relatedResources as iot.RelatedResource[] | undefined,
       reasonForNonCompliance: finding.reasonForNonCompliance,
       reasonForNonComplianceCode: finding.reasonForNonComplianceCode,
-      isSuppressed: this.#suppressions.hides(finding),
+      isSuppressed: this.#suppressions.hides(finding, reportedAt(audit)),
     };
   }
 }

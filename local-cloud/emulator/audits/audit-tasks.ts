@@ -18,6 +18,7 @@ import {
   auditFromFixture,
   auditStatus,
   checkRunStatus,
+  reportedAt,
   resultsVisible,
 } from './audit.ts';
 import type { AuditConfiguration } from './audit-configuration.ts';
@@ -142,6 +143,7 @@ export class AuditTasks {
     const { clock, accountId, fleet, configuration } = this.#options;
     configuration.assertRunnable(checkNames);
     const now = clock.now();
+    fleet.settle(now);
     // 32 hex characters like the real ids, yet reproducible from run to run.
     const taskId = createHash('sha256')
       .update(`${accountId}/${++this.#started}/${now}`)
@@ -175,7 +177,11 @@ export class AuditTasks {
     const details = audit.checks.map((check, c) => {
       const entry: iot.AuditCheckDetails = { checkRunStatus: runStatuses[c] };
       if (visible) {
-        const suppressed = this.#options.suppressions.hiddenCount(check.checkName, check.findings);
+        const suppressed = this.#options.suppressions.hiddenCount(
+          check.checkName,
+          check.findings,
+          reportedAt(audit),
+        );
         const nonCompliant = check.findings.count - suppressed;
         Object.assign(entry, {
           checkCompliant: check.checkRunStatus === 'COMPLETED_COMPLIANT' || nonCompliant === 0,

@@ -69,6 +69,14 @@ export function resultsVisible(audit: Audit, nowMs: number): boolean {
   return audit.canceledAtMs === undefined && nowMs >= audit.endMs;
 }
 
+/**
+ * When the audit reports its findings: its end. Suppressions in force then decide which of its findings
+ * are suppressed, for good (suppressions.ts).
+ */
+export function reportedAt(audit: Audit): number {
+  return audit.endMs;
+}
+
 /** `endMs` defaults to `nowMs`: a fixture has ended when it is added. */
 export function auditFromFixture(fixture: AuditFixture, nowMs: number, endMs = nowMs): Audit {
   const checks = Object.entries(fixture.checks).map(([checkName, check]): AuditCheck => {

@@ -18,6 +18,12 @@ export interface DeviceCertificate {
   readonly keyVulnerability?: KeyVulnerability;
   /** On the issuer's revocation list: not an IoT status, so the certificate may still be ACTIVE here. */
   readonly revokedByIssuer?: boolean;
+  /**
+   * Something outside IoT's mitigation (the owner's provisioning script) sets the certificate back to
+   * ACTIVE this long after each deactivation: the action completes, and a later audit finds the
+   * certificate again. The case the loop guard is for.
+   */
+  readonly reactivatedAfterMs?: number;
 }
 
 export interface CaCertificate {
@@ -112,6 +118,8 @@ export class Fleet {
   readonly publishedFindings: PublishedFinding[] = [];
   #publishedCount = 0;
   #generated: GeneratedCertificates | undefined;
+  /** Certificates their owner re-activates: id -> when. */
+  readonly #reactivations = new Map<string, number>();
 
   addThing(thing: {
     thingName: string;
@@ -174,10 +182,27 @@ export class Fleet {
     return this.deviceCertificates.get(certificateId)?.status ?? this.#generated?.status(certificateId);
   }
 
-  setDeviceCertificateStatus(certificateId: string, status: CertificateStatus): void {
+  /** `atMs`: when it happens, for a certificate its owner re-activates (`reactivatedAfterMs`). */
+  setDeviceCertificateStatus(certificateId: string, status: CertificateStatus, atMs?: number): void {
     const certificate = this.deviceCertificates.get(certificateId);
-    if (certificate) certificate.status = status;
-    else this.#generated?.setStatus(certificateId, status);
+    if (!certificate) {
+      this.#generated?.setStatus(certificateId, status);
+      return;
+    }
+    certificate.status = status;
+    if (status === 'INACTIVE' && certificate.reactivatedAfterMs !== undefined && atMs !== undefined)
+      this.#reactivations.set(certificateId, atMs + certificate.reactivatedAfterMs);
+    else this.#reactivations.delete(certificateId);
+  }
+
+  /** What happened outside IoT by `nowMs`: the certificates their owner re-activated since. */
+  settle(nowMs: number): void {
+    for (const [certificateId, dueMs] of this.#reactivations) {
+      if (dueMs > nowMs) continue;
+      this.#reactivations.delete(certificateId);
+      const certificate = this.deviceCertificates.get(certificateId);
+      if (certificate?.status === 'INACTIVE') certificate.status = 'ACTIVE';
+    }
   }
 
   /** Things that have the certificate attached. */

@@ -7,7 +7,7 @@
  */
 import type * as iot from '@aws-sdk/client-iot';
 import type { Clock } from '../../clock.ts';
-import { auditStatus } from '../audits/audit.ts';
+import { auditStatus, reportedAt } from '../audits/audit.ts';
 import type { AuditFindings } from '../audits/audit-findings.ts';
 import type { AuditTasks } from '../audits/audit-tasks.ts';
 import { sameResource } from '../audits/findings.ts';
@@ -57,16 +57,21 @@ export function plannedWork(
   const located = target.findingIds!.map((id) => {
     const location = findings.locate(id);
     if (!location) throw invalidRequest(`Finding ${id} does not exist`);
-    return location.finding;
+    return location;
   });
   return actionsByCheck.map(({ checkName, actions }) => {
-    const ofCheck = located.filter((f) => f.checkName === checkName);
-    const selected: FindingSelection = listedFindings(ofCheck.filter((f) => !suppressions.hides(f)));
+    const ofCheck = located.filter(({ finding }) => finding.checkName === checkName);
+    // A finding suppressed when its audit reported is skipped; one suppressed only later is not.
+    const selected: FindingSelection = listedFindings(
+      ofCheck
+        .filter(({ audit, finding }) => !suppressions.hides(finding, reportedAt(audit)))
+        .map(({ finding }) => finding),
+    );
     return { checkName, actions, selected, skippedFindingsCount: ofCheck.length - selected.count };
   });
 }
 
-/** Every finding of a completed audit's mapped checks, but those filtered out or suppressed. */
+/** Every finding of a completed audit's mapped checks, but those filtered out or suppressed when it reported. */
 function auditWork(
   auditTaskId: string,
   actionsByCheck: readonly { checkName: string; actions: MitigationActionRecord[] }[],
@@ -81,7 +86,7 @@ function auditWork(
     const source = audit.checks.find((c) => c.checkName === checkName)?.findings;
     if (!source) return { checkName, actions, selected: listedFindings([]), skippedFindingsCount: 0 };
     const reasonCodes = filter?.[checkName];
-    const active = suppressions.active(checkName);
+    const active = suppressions.inForceAt(checkName, reportedAt(audit));
     const selected =
       reasonCodes === undefined && active.length === 0
         ? selectFindings(source)

@@ -12,6 +12,8 @@ const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/device-defender-mitigation`;
 export const DEMO_FINDINGS_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:device-defender-findings`;
 export const QUARANTINE_GROUP = 'quarantine';
 const DAY_MS = 24 * 3600 * 1000;
+/** How long after a deactivation the owner of DEMO_PROBLEMS.reactivatedByOwner re-activates it. */
+export const REACTIVATED_AFTER_MS = 6 * 3600 * 1000;
 
 /** Certificate ids are 64 hex characters; derived from a name so the demo reads the same every run. */
 export const certificateIdOf = (name: string) => createHash('sha256').update(name).digest('hex');
@@ -31,6 +33,12 @@ export const DEMO_PROBLEMS = {
   underRevokedIntermediate: ['intermediate-1', 'intermediate-2', 'intermediate-3'],
   expiring: ['expiring-soon', 'expired'],
   conflictingClientId: ['gateway-a', 'gateway-b'],
+  /**
+   * Revoked by its issuer, and its owner's provisioning script re-activates it six hours after each
+   * deactivation: every deactivation completes, the verification audit minutes later finds it fixed,
+   * and the next day's audit finds it again. The loop guard's case (npm start -- --audits 4).
+   */
+  reactivatedByOwner: 'revoked-2',
   healthy: Array.from({ length: 20 }, (_, i) => `sensor-${String(i + 1).padStart(2, '0')}`),
 } as const;
 
@@ -122,7 +130,11 @@ export function demoFleet(service: DeviceDefenderService, nowMs: number): void {
     fleet.addThing({ thingName, certificateIds: [shared] });
   device('weak-key-1', { keyVulnerability: 'CVE-2017-15361' });
   device('weak-key-2', { keyVulnerability: 'CVE-2008-0166' });
-  for (const thingName of DEMO_PROBLEMS.revokedStillActive) device(thingName, { revokedByIssuer: true });
+  for (const thingName of DEMO_PROBLEMS.revokedStillActive)
+    device(thingName, {
+      revokedByIssuer: true,
+      ...(thingName === DEMO_PROBLEMS.reactivatedByOwner ? { reactivatedAfterMs: REACTIVATED_AFTER_MS } : {}),
+    });
   for (const thingName of DEMO_PROBLEMS.underRevokedIntermediate) {
     device(thingName, { caCertificateId: DEMO_CAS.revokedIntermediate });
   }

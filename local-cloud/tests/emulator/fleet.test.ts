@@ -10,7 +10,13 @@ import {
   UpdateAccountAuditConfigurationCommand,
 } from '@aws-sdk/client-iot';
 import { describe, expect, it } from 'vitest';
-import { certificateIdOf, DEMO_CAS, demoFleet } from '../../emulator/presets/demo-fleet.ts';
+import {
+  certificateIdOf,
+  DEMO_CAS,
+  DEMO_PROBLEMS,
+  demoFleet,
+  REACTIVATED_AFTER_MS,
+} from '../../emulator/presets/demo-fleet.ts';
 import {
   allFindings,
   auditNow,
@@ -305,5 +311,33 @@ describe('mitigation actions change the fleet', () => {
     // All or nothing: no thing of the shared certificate joined the group.
     expect(t.emulator.service.fleetSummary().thingGroups.quarantine).toBe(0);
     expect(policy.versions).toHaveLength(5);
+  });
+
+  it('a certificate its owner re-activates: the deactivation completes, and an audit six hours later finds it again', async () => {
+    const t = await demo();
+    const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
+    const revoked = async () => byCheck(await allFindings(t.iot, await auditNow(t)))[REVOKED] ?? [];
+    const owned = device(DEMO_PROBLEMS.reactivatedByOwner);
+    expect(await revoked()).toEqual(
+      sorted(
+        `CERTIFICATE_REVOKED_BY_ISSUER ${device('revoked-1')}`,
+        `CERTIFICATE_REVOKED_BY_ISSUER ${owned}`,
+      ),
+    );
+    const first = await auditNow(t);
+    const task = await mitigate(t, first, { [REVOKED]: ['DeactivateDeviceCertificate'] });
+    expect(task.taskStatistics?.[REVOKED]).toMatchObject({
+      succeededFindingsCount: 2,
+      failedFindingsCount: 0,
+    });
+    expect(t.emulator.service.fleet.deviceCertificateStatus(owned)).toBe('INACTIVE');
+    // Within the six hours (the mitigation took one), the re-audit finds both fixed.
+    expect(await revoked()).toEqual([]);
+    const inactive = t.emulator.service.fleetSummary().deviceCertificates.INACTIVE;
+
+    await t.clock.advance(REACTIVATED_AFTER_MS);
+    expect(t.emulator.service.fleetSummary().deviceCertificates.INACTIVE).toBe(inactive - 1);
+    expect(await revoked()).toEqual([`CERTIFICATE_REVOKED_BY_ISSUER ${owned}`]);
+    expect(t.emulator.service.fleet.deviceCertificateStatus(device('revoked-1'))).toBe('INACTIVE');
   });
 });
