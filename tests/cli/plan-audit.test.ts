@@ -209,7 +209,16 @@ describe('npm run plan -- --audit-task-id: the plan of a real audit', () => {
     'pages ListAuditFindings 250 at a time, leaves suppressed findings out, stops at --max and says so',
     async () => {
       iotOperations.length = 0;
-      const all = previewOf(await plan(['--audit-task-id', PAGED_AUDIT, '--findings']));
+      const all = previewOf(
+        await plan([
+          '--audit-task-id',
+          PAGED_AUDIT,
+          '--policy',
+          'local/samples/demo-policy.yaml',
+          '--findings',
+        ]),
+      );
+      expect(all.policy).toBe('file local/samples/demo-policy.yaml');
       const expiring = all.findings.DEVICE_CERTIFICATE_EXPIRING_CHECK;
       expect(expiring.resources).toHaveLength(600);
       expect(new Set(expiring.resources.map((r: { findingId: string }) => r.findingId)).size).toBe(600);
