@@ -190,7 +190,7 @@ function banner(stack: LocalStack, speed: number, preset: string, policyFile: st
     `  account         ${deployed.target.accountId} in ${region}; preset ${preset}: ${actions.length} mitigation actions`,
     `  operator        AWS_ACCESS_KEY_ID=${OPERATOR_ACCESS_KEY_ID} (a session of ${OPERATOR_ROLE_ARN}); any other key id is not an operator`,
     'Try (the secret key is not checked):',
-    `  export AWS_ACCESS_KEY_ID=${OPERATOR_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=local AWS_REGION=${region}`,
+    `  export AWS_ACCESS_KEY_ID=${OPERATOR_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=local AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
     `  aws iot start-on-demand-audit-task ${cli('iot')} --target-check-names DEVICE_CERTIFICATE_SHARED_CHECK`,
     `  aws stepfunctions list-executions ${cli('sfn')} --state-machine-arn ${stateMachineArn}`,
     `  aws stepfunctions get-execution-history ${cli('sfn')} --execution-arn ${executionArn}`,
