@@ -7,7 +7,7 @@
  * apart while the task runs: statemachine/polling.ts).
  */
 import { DescribeAuditMitigationActionsTaskCommand } from '@aws-sdk/client-iot';
-import { startLocalStack } from '@device-defender-remediation/local-cloud';
+import { startLocalStack, type TaskProgress } from '@device-defender-remediation/local-cloud';
 import type { Audit } from '#domain/audit';
 import { planRemediation } from '#domain/plan';
 import type { Policy } from '#domain/policy';
@@ -38,6 +38,21 @@ const policy: Policy = {
 };
 /** Step Functions fails an execution past 25,000 history events. */
 export const HISTORY_LIMIT = 25_000;
+
+/**
+ * The emulated task's pace for a task lasting `seconds` to the millisecond: its findings at 1,000 a
+ * second, or faster when that would take more than half of it; the rest is the start delay.
+ */
+export function lastingTask(seconds: number, findings: number): TaskProgress {
+  const workMs = Math.min(findings, seconds * 500);
+  return { startDelayMs: seconds * 1000 - workMs, findingsPerSecond: (findings / workMs) * 1000 };
+}
+
+/** The baseline's figures for a task of `seconds`: a fixed 10-second Wait -> Describe -> Choice loop. */
+export function fixedPollBaseline(seconds: number): PollingRow['baseline'] {
+  const polls = Math.ceil(seconds / 10);
+  return { describes: polls, transitions: 3 * polls, historyEvents: 9 * polls, worstLagSeconds: 10 };
+}
 
 export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Promise<PollingRow[]> {
   // A deadline beyond the longest task, so the 24-hour task ends on its own.
@@ -76,8 +91,7 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
           },
         },
       });
-      // One finding at 1,000 per second: the task lasts its start delay, to the millisecond.
-      service.setTaskProgress({ startDelayMs: seconds * 1000 - 1, findingsPerSecond: 1000 });
+      service.setTaskProgress(lastingTask(seconds, 1));
       const audit: Audit = {
         auditTaskId,
         accountId: '123456789012',
@@ -122,7 +136,6 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
       ) as { task?: { polls?: number } };
       const lagSeconds =
         ((execution.stopDate?.getTime() ?? Number.NaN) - (task.endTime?.getTime() ?? Number.NaN)) / 1000;
-      const baselinePolls = Math.ceil(seconds / 10);
       rows.push({
         taskSeconds: seconds,
         describes: summary.task?.polls ?? Number.NaN,
@@ -131,12 +144,7 @@ export async function measurePolling(taskSeconds = [10, 600, 7_200, 86_400]): Pr
         historyEvents: execution.history.historyEvents,
         lagSeconds,
         outcome: outcome.status,
-        baseline: {
-          describes: baselinePolls,
-          transitions: 3 * baselinePolls,
-          historyEvents: 9 * baselinePolls,
-          worstLagSeconds: 10,
-        },
+        baseline: fixedPollBaseline(seconds),
       });
     }
   } finally {

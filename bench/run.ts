@@ -11,6 +11,8 @@ import { HELP_OPTION, parseCommandLine, refuse } from '../local/cli/args.ts';
 import { JSON_OPTION_USAGE, jsonTargetProblem, STDOUT, writeJsonDocument } from '../local/cli/json-output.ts';
 import { formatDuration } from '../local/demo.ts';
 import { coldStartRows, measureColdStart } from './cold-start.ts';
+import { measureCost } from './cost.ts';
+import { cents } from './cost-model.ts';
 import { measureLargeEndToEnd } from './end-to-end.ts';
 import { measureFindingsPages } from './findings-pages.ts';
 import { measurePolicyValidators } from './policy-validator.ts';
@@ -68,6 +70,38 @@ const benchmarks = {
               r.baseline.historyEvents > HISTORY_LIMIT
                 ? `exceeds the ${count(HISTORY_LIMIT)}-event history limit`
                 : '',
+          },
+        ];
+      }),
+  }),
+  cost: benchmark({
+    run: () => measureCost(),
+    rows: (r) =>
+      r.cells.flatMap((c) => {
+        const cell = `${formatSeconds(c.taskSeconds)} task, ${count(c.findings)} findings`;
+        const inCents = (usd: number) => `${cents(usd).toFixed(3)} ¢`;
+        const iot = Object.entries(c.iotCalls)
+          .map(([api, n]) => `${api} ${n}${r.iotTps[api] === undefined ? '' : ` (${r.iotTps[api]} TPS)`}`)
+          .join(', ');
+        const lambda = Object.entries(c.lambdaInvocations)
+          .map(([fn, n]) => `${fn} ${n}`)
+          .join(', ');
+        return [
+          {
+            measure: `${cell}: per audit (${c.outcome}, verification ${c.verification})`,
+            value: `${inCents(c.totalUsd)}: transitions ${inCents(c.lines.find((l) => l.item === 'stateTransition')?.usd ?? 0)}`,
+            goal: c.taskSeconds <= 7_200 ? '<= 1 ¢' : '<= 2 ¢',
+          },
+          {
+            measure: `${cell}: transitions / λ invocations / GB-s / stack SNS messages / SQS, Pipe, events / SSM reads, writes`,
+            value: `${count(c.stateTransitions)} / ${lambda} / ${c.lambdaGbSeconds.toFixed(3)} / ${c.snsMessages} / ${c.sqsRequests}, ${c.pipeRequests}, ${c.customEvents} / ${c.ssm.reads}, ${c.ssm.writes}`,
+            goal: '',
+          },
+          { measure: `${cell}: IoT calls by API (TPS quota)`, value: iot, goal: '' },
+          {
+            measure: `${cell}: findings published (PUBLISH_FINDING_TO_SNS, the user's choice) / fixed 10 s poll baseline`,
+            value: `${count(c.findingPublishes)} messages, ${inCents(c.findingPublishesUsd)} / ${count(c.baseline.stateTransitions)} transitions, ${inCents(c.baseline.totalUsd)} per audit`,
+            goal: '',
           },
         ];
       }),
