@@ -14,6 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parseAuditEvent, parseAuditNotification } from '#domain/audit';
 import { handOverLines, planHandOver } from '#domain/hand-over';
 import { formatIssue } from '#domain/json-schema';
+import { MAX_RERUN } from '#domain/names';
 import { planRemediation } from '#domain/plan';
 import { isSwitchValue, type RuntimeSwitch } from '#domain/switch';
 import { formatCount } from '#domain/text';
@@ -193,6 +194,11 @@ async function planAudit(args: Values & { 'audit-task-id': string }): Promise<un
     );
   const { errors, runtimeSwitch, rerun, prefix } = commonOptions(args);
   if (errors.length > 0) return refuse(command, errors[0]!);
+  if (rerun !== undefined && !(rerun >= 1 && rerun <= MAX_RERUN))
+    return refuse(
+      command,
+      `--rerun: the re-run number must be an integer from 1 to ${MAX_RERUN}, got ${rerun}`,
+    );
 
   // The policy first, so that a typo costs no AWS call.
   let policy: PolicyChoice;

@@ -300,9 +300,12 @@ describe('npm run plan -- --audit-task-id: the plan of a real audit', () => {
   );
 
   it(
-    'a stack with an empty PolicyParameterName plans with the bundled default policy and says so',
+    'a stack with an empty PolicyParameterName plans with the bundled default policy and says so; --rerun names the run',
     async () => {
-      const preview = previewOf(await plan(['--audit-task-id', auditTaskId, '--stack', 'ddr-bundled']));
+      const preview = previewOf(
+        await plan(['--audit-task-id', auditTaskId, '--stack', 'ddr-bundled', '--rerun', '2']),
+      );
+      expect(preview.plan).toMatchObject({ rerun: 2, names: { executionName: `dry-${auditTaskId}-r2` } });
       expect(preview.policy).toBe(
         'the bundled default policy (PolicyParameterName of stack ddr-bundled is empty)',
       );
@@ -388,6 +391,17 @@ describe('npm run plan -- --audit-task-id: problems are one line', () => {
     ],
     [['--audit-task-id', 'a', '--findings', '--max', '1e9'], '--max: "1e9" is not a whole number'],
     [['--audit-task-id', 'a', '--switch', 'on'], '--switch: "on" is not one of dry-run, enforce, paused'],
+    [['--audit-task-id', 'a', '--switch-set-at', 'soon'], '--switch-set-at: "soon" is not a date-time'],
+    [
+      ['--audit-task-id', 'a', '--stack', 'ddr', '--switch-set-at', 'x'],
+      '--switch-set-at goes without --stack',
+    ],
+    [['--audit-task-id', 'a', '--rerun', 'x'], '--rerun: "x" is not an integer'],
+    [
+      ['--audit-task-id', 'a', '--rerun', '0'],
+      '--rerun: the re-run number must be an integer from 1 to 999999, got 0',
+    ],
+    [['--audit-task-id', 'a', '--action-prefix', 'my stack'], '--action-prefix: "my stack" must be 1 to 64'],
     [['--notification', 'n.json', '--findings'], '--findings goes with --audit-task-id, not --notification'],
     [['--notification', 'n.json', '--region', 'eu-west-1'], '--region goes with --audit-task-id'],
     [[], '--notification is required, or --audit-task-id for an audit in your account'],
