@@ -32,3 +32,12 @@ export function runNames(mode: EffectiveMode, auditTaskId: string, rerun?: numbe
   const name = runName(mode, auditTaskId, rerun);
   return { executionName: name, mitigationTaskId: name, clientRequestToken: name };
 }
+
+/**
+ * The task an operator's approval starts for the checks a cap held back (functions/domain/approval.ts):
+ * `<execution name>-a1`, task id and client request token alike. The state machine derives it from
+ * `$$.Execution.Name` in the same way; at most `enf-<40>-r999999-a1`, 55 characters, within the token's 64.
+ */
+export function approvedTaskName(executionName: string): string {
+  return `${executionName}-a1`;
+}

@@ -6,7 +6,7 @@
 import type { Audit, AuditCheckResult } from './audit.ts';
 import { checkCatalogue } from './catalogue.ts';
 import type { LoopGuardRecord } from './loop-guard.ts';
-import { MAX_RERUN, type RunNames, runNames } from './names.ts';
+import { approvedTaskName, MAX_RERUN, type RunNames, runNames } from './names.ts';
 import { effectiveCaps, type Policy, type PolicyMode, type PolicyRule, policyDigest } from './policy.ts';
 import { decideMode, type EffectiveMode, iso, type RuntimeSwitch } from './switch.ts';
 import { checksToVerify } from './verification.ts';
@@ -87,12 +87,25 @@ export interface RemediationPlan {
   readonly verification?: { readonly checks: readonly string[] };
   /** The loop guard's finding (functions/domain/loop-guard.ts); absent when it is off or did not run. */
   readonly loopGuard?: LoopGuardRecord;
+  /**
+   * Under enforce, the checks a cap held back, which an operator may approve (functions/domain/approval.ts):
+   * the execution waits for the approval after its own task and runs the approved ones as task `taskId`.
+   */
+  readonly approval?: ApprovalSection;
   readonly summary: {
     readonly checksToMitigate: number;
     readonly findingsToMitigate: number;
     readonly checksHeldBack: number;
     readonly checksSkipped: number;
   };
+}
+
+/** What an approval may start: the held-back checks' reason codes and actions, as the task would take them. */
+export interface ApprovalSection {
+  readonly checks: readonly string[];
+  readonly taskId: string;
+  readonly auditCheckToReasonCodeFilter: Readonly<Record<string, readonly string[]>>;
+  readonly auditCheckToActionsMapping: Readonly<Record<string, readonly string[]>>;
 }
 
 export type NothingToDoReason = 'audit-not-completed' | 'paused' | 'no-check-to-mitigate' | 'invalid-rerun';
@@ -164,15 +177,21 @@ export function planRemediation(
     loopGuarded(decide(check, policy, resolveName), loopGuard, mode.effective),
   );
   const toMitigate = decisions.filter((d) => d.outcome === 'mitigate');
-  if (toMitigate.length === 0)
+  const heldBack = decisions.filter((d) => d.outcome === 'hold-back');
+  // Under enforce, an audit whose every check to act on was held back still gets an execution: it
+  // waits for an operator's approval (README "Approve what a cap held back").
+  if (toMitigate.length === 0 && !(mode.effective === 'enforce' && heldBack.length > 0))
     return {
       ...nothing('no-check-to-mitigate', 'no check of this audit is to be mitigated', decisions),
       ...(loopGuard && decisions.some((d) => d.outcome === 'skip' && d.reason === 'loop-guard')
         ? { loopGuard }
         : {}),
     };
-  // Every mitigated check has exactly one rule: decide() found it.
+  // Every mitigated or held-back check has exactly one rule: decide() found it.
   const ruleFor = (checkName: string) => policy.rules.find((rule) => rule.check === checkName)!;
+  const reasonCodesOf = (checkName: string) =>
+    ruleFor(checkName).reasonCodes ?? checkCatalogue.get(checkName)!.reasonCodes;
+  const names = runNames(mode.effective, audit.auditTaskId, rerun);
 
   return {
     kind: 'plan',
@@ -189,17 +208,14 @@ export function planRemediation(
       },
       reason: mode.reason,
     },
-    names: runNames(mode.effective, audit.auditTaskId, rerun),
+    names,
     ...(rerun === undefined ? {} : { rerun }),
     ...(rerun === undefined || options.requestedBy === undefined ? {} : { requestedBy: options.requestedBy }),
     ...(rerun !== undefined && options.rerunForced === true ? { rerunForced: true as const } : {}),
     target: {
       auditTaskId: audit.auditTaskId,
       auditCheckToReasonCodeFilter: Object.fromEntries(
-        toMitigate.map((d) => [
-          d.checkName,
-          ruleFor(d.checkName).reasonCodes ?? checkCatalogue.get(d.checkName)!.reasonCodes,
-        ]),
+        toMitigate.map((d) => [d.checkName, reasonCodesOf(d.checkName)]),
       ),
     },
     auditCheckToActionsMapping: Object.fromEntries(
@@ -209,6 +225,20 @@ export function planRemediation(
     policyDigest: digest,
     ...verificationOf(policy, toMitigate),
     ...(loopGuard ? { loopGuard } : {}),
+    ...(mode.effective === 'enforce' && heldBack.length > 0
+      ? {
+          approval: {
+            checks: heldBack.map((d) => d.checkName),
+            taskId: approvedTaskName(names.executionName),
+            auditCheckToReasonCodeFilter: Object.fromEntries(
+              heldBack.map((d) => [d.checkName, reasonCodesOf(d.checkName)]),
+            ),
+            auditCheckToActionsMapping: Object.fromEntries(
+              heldBack.map((d) => [d.checkName, ruleFor(d.checkName).actions.map(resolveName)]),
+            ),
+          },
+        }
+      : {}),
     summary: {
       checksToMitigate: toMitigate.length,
       findingsToMitigate: toMitigate.reduce((sum, d) => sum + mitigable(d), 0),
@@ -216,15 +246,6 @@ export function planRemediation(
       checksSkipped: decisions.filter((d) => d.outcome === 'skip').length,
     },
   };
-}
-
-/** The plan's `verification`, when the policy verifies and a mitigated check has a fixing action. */
-function verificationOf(policy: Policy, toMitigate: readonly CheckDecision[]) {
-  const checks = checksToVerify(
-    policy,
-    toMitigate.map((d) => d.checkName),
-  );
-  return checks.length === 0 ? {} : { verification: { checks } };
 }
 
 /**
@@ -248,6 +269,15 @@ function loopGuarded(
     reason: 'loop-guard',
     detail: `${looping} resource${looping === 1 ? '' : 's'} mitigated in each of the last ${loopGuard.afterAudits} remediated audits ${looping === 1 ? 'is' : 'are'} still non-compliant: ${mode === 'enforce' ? 'suppressed' : 'would be suppressed'} for ${loopGuard.suppressForDays} days, not mitigated again; the check's other resources are mitigated at the next audit`,
   };
+}
+
+/** The plan's `verification`, when the policy verifies and a mitigated check has a fixing action. */
+function verificationOf(policy: Policy, toMitigate: readonly CheckDecision[]) {
+  const checks = checksToVerify(
+    policy,
+    toMitigate.map((d) => d.checkName),
+  );
+  return checks.length === 0 ? {} : { verification: { checks } };
 }
 
 /** Non-compliant resources that are not suppressed: suppressed findings are never mitigated. */

@@ -34,20 +34,24 @@ const nonCompliant = (
   totalResourcesCount,
 });
 const switchOn = { value: 'enforce', lastModified: 0, version: 1 };
+// Under enforce, an audit held back entirely starts an execution that waits for approval
+// (tests/unit/approval.test.ts); the held-back report is what a dry run's audit gets.
+const dryRun = { ...switchOn, value: 'dry-run' };
 
 describe('the held-back report', () => {
   const a = audit([
     nonCompliant('DEVICE_CERTIFICATE_SHARED_CHECK', 140, 10_000),
     nonCompliant('DEVICE_CERTIFICATE_KEY_QUALITY_CHECK', 30, 100),
   ]);
-  const plan = planRemediation(a, policy, switchOn, { actionNamePrefix: 'ddr' }) as NothingToDo;
+  const plan = planRemediation(a, policy, dryRun, { actionNamePrefix: 'ddr' }) as NothingToDo;
 
   it('is for a nothing-to-do whose every check to mitigate was held back', () => {
     expect(plan.kind).toBe('nothing-to-do');
     expect(everyCheckHeldBack(plan)).toBe(true);
     const paused = planRemediation(a, policy, { ...switchOn, value: 'paused' }) as NothingToDo;
     expect(everyCheckHeldBack(paused)).toBe(false);
-    const none = planRemediation(audit([]), policy, switchOn) as NothingToDo;
+    const none = planRemediation(audit([]), policy, dryRun) as NothingToDo;
+    expect(planRemediation(a, policy, switchOn).kind).toBe('plan');
     expect(everyCheckHeldBack(none)).toBe(false);
   });
 
@@ -74,7 +78,7 @@ describe('the held-back report', () => {
 
   it('writes counts and caps with thousands separators, as npm start does', () => {
     const large = audit([nonCompliant('DEVICE_CERTIFICATE_SHARED_CHECK', 1_000_000, 1_000_000)]);
-    const held = planRemediation(large, { ...policy, defaults: { maxFindings: 10_000 } }, switchOn, {
+    const held = planRemediation(large, { ...policy, defaults: { maxFindings: 10_000 } }, dryRun, {
       actionNamePrefix: 'ddr',
     }) as NothingToDo;
     const { message, summary } = heldBackReport(held, large);
