@@ -114,6 +114,9 @@ export interface CostCell {
   readonly stateTransitions: number;
   /** States entered, from the history's events: equal to the transitions when nothing was retried. */
   readonly statesEntered: number;
+  /** Of the transitions: the task's polling loop (TASK_POLLING_STATES), the verification audit's states. */
+  readonly taskPollingTransitions: number;
+  readonly verificationTransitions: number;
   readonly historyEvents: number;
   /** Invocations per function folder: the planner (audit and verification notifications), the report. */
   readonly lambdaInvocations: Readonly<Record<string, number>>;
@@ -272,6 +275,10 @@ export async function measureCost(options: CostOptions = {}): Promise<CostResult
         const taskId = `cost-${cell}`;
         service.addAudit({
           taskId,
+          // Scheduled, as most automatic runs are (an on-demand one started within 15 minutes of a
+          // verification's start waits for the sweep: functions/domain/verification.ts).
+          taskType: 'SCHEDULED_AUDIT_TASK',
+          scheduledAuditName: `${stack.deployed.stackName}-audit`,
           taskStartTime: stack.clock.now(),
           checks: {
             [FIXED_CHECK]: {
@@ -389,6 +396,11 @@ export async function measureCost(options: CostOptions = {}): Promise<CostResult
           verification: summary?.verification?.status ?? 'none',
           stateTransitions: execution.history.transitions,
           statesEntered: execution.historyEvents.filter((e) => e.type.endsWith('StateEntered')).length,
+          taskPollingTransitions: loopTransitions,
+          verificationTransitions: execution.historyEvents.filter(
+            (e) =>
+              e.type.endsWith('StateEntered') && /Verification|AuditCapacity/.test(String(e.details?.name)),
+          ).length,
           historyEvents: execution.history.historyEvents,
           lambdaInvocations: Object.fromEntries(invoked),
           lambdaBilledMs: billedMs,

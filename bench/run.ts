@@ -89,7 +89,7 @@ const benchmarks = {
         return [
           {
             measure: `${cell}: per audit (${c.outcome}, verification ${c.verification})`,
-            value: `${inCents(c.totalUsd)}: transitions ${inCents(c.lines.find((l) => l.item === 'stateTransition')?.usd ?? 0)}`,
+            value: `${inCents(c.totalUsd)}: transitions ${inCents(c.lines.find((l) => l.item === 'stateTransition')?.usd ?? 0)} (task polling ${c.taskPollingTransitions}, verification ${c.verificationTransitions} of ${count(c.stateTransitions)})`,
             goal: c.taskSeconds <= 7_200 ? '<= 1 ¢' : '<= 2 ¢',
           },
           {
