@@ -1,16 +1,20 @@
 /**
- * Bundles each function exactly as `sam build` does: the esbuild options come from the function's
- * `Metadata: BuildProperties` in template.yaml (the one source of truth), mapped to esbuild the way
- * SAM's esbuild builder maps them (docs/aws-facts/lambda-runtime.md, "What sam build runs"), into
- * dist/<function>/index.mjs (with, from `npm run build`, a source map beside it that the deployed
- * code does not carry). `npm run build` prints the sizes; the cold-start benchmark and the bundle
- * tests build through here.
+ * The functions' build, the one `sam build` runs (issue #18): each function's template resource has
+ * `BuildMethod: makefile`, so SAM runs the Makefile's `build-<LogicalId>` target, which runs this
+ * script (`--function <LogicalId> --outdir $(ARTIFACTS_DIR)`; docs/aws-facts/lambda-runtime.md, "What
+ * sam build runs"). The esbuild options come from the function's `Metadata: BuildProperties` in
+ * template.yaml (the one source of truth; SAM itself ignores BuildProperties with makefile), mapped
+ * to esbuild as SAM's esbuild builder would map them, plus the project's own plugin that prunes the
+ * SDK clients' schemas and errors (scripts/prune-sdk.ts), which SAM's esbuild builder cannot run.
+ * `npm run build` writes dist/<function>/index.mjs with a source map beside it that the deployed code
+ * does not carry; the cold-start benchmark and the bundle tests build through here.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { yamlParse } from 'yaml-cfn';
+import { namesOutsideClients, type PruneReport, pruneSdkPlugin, usedOperations } from './prune-sdk.ts';
 
 export const FUNCTIONS = [
   'plan-remediation',
@@ -22,10 +26,11 @@ export const FUNCTIONS = [
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The BuildProperties SAM documents for `BuildMethod: esbuild`, and nothing else: SAM's builder
- * passes on only these (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-sam-cli-using-build-typescript.html).
+ * The properties SAM documents for `BuildMethod: esbuild`, and nothing else: the build keeps SAM's
+ * vocabulary and meaning, so a function could go back to SAM's builder (without the pruning)
+ * (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-sam-cli-using-build-typescript.html).
  */
-export const SAM_ESBUILD_PROPERTIES = [
+export const BUILD_PROPERTIES = [
   'EntryPoints',
   'External',
   'Format',
@@ -46,21 +51,30 @@ interface FunctionResource {
   readonly Metadata?: { readonly BuildMethod?: string; readonly BuildProperties?: BuildProperties };
 }
 
+/** Each function's folder under functions/ by its logical id in template.yaml. */
+export function templateFunctionFolders(
+  templateText = readFileSync(`${root}template.yaml`, 'utf8'),
+): Map<string, string> {
+  const resources = (yamlParse(templateText) as { Resources: Record<string, FunctionResource> }).Resources;
+  const byId = new Map<string, string>();
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Serverless::Function') continue;
+    const entry = (resource.Metadata?.BuildProperties?.EntryPoints as string[] | undefined)?.[0];
+    const folder = entry && /^functions\/([^/]+)\/index\.ts$/.exec(entry)?.[1];
+    if (!folder) throw new Error(`${id}: no BuildProperties.EntryPoints functions/<name>/index.ts`);
+    byId.set(id, folder);
+  }
+  return byId;
+}
+
 /** Each function's BuildProperties in template.yaml, by its folder under functions/. */
 export function templateBuildProperties(
   templateText = readFileSync(`${root}template.yaml`, 'utf8'),
 ): Map<string, BuildProperties> {
   const resources = (yamlParse(templateText) as { Resources: Record<string, FunctionResource> }).Resources;
   const byFolder = new Map<string, BuildProperties>();
-  for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type !== 'AWS::Serverless::Function') continue;
-    const properties = resource.Metadata?.BuildProperties;
-    const entry = (properties?.EntryPoints as string[] | undefined)?.[0];
-    const folder = entry && /^functions\/([^/]+)\/index\.ts$/.exec(entry)?.[1];
-    if (!properties || !folder)
-      throw new Error(`${id}: no BuildProperties.EntryPoints functions/<name>/index.ts`);
-    byFolder.set(folder, properties);
-  }
+  for (const [id, folder] of templateFunctionFolders(templateText))
+    byFolder.set(folder, resources[id]!.Metadata!.BuildProperties!);
   return byFolder;
 }
 
@@ -79,9 +93,9 @@ const pairs = (value: unknown) =>
  */
 export function esbuildOptions(properties: BuildProperties): BuildOptions {
   const unknown = Object.keys(properties).filter(
-    (key) => !(SAM_ESBUILD_PROPERTIES as readonly string[]).includes(key),
+    (key) => !(BUILD_PROPERTIES as readonly string[]).includes(key),
   );
-  if (unknown.length > 0) throw new Error(`BuildProperties SAM does not pass on: ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`BuildProperties the build does not know: ${unknown.join(', ')}`);
   const options: BuildOptions = {
     bundle: true,
     platform: 'node',
@@ -114,25 +128,60 @@ export interface BuiltFunction {
   readonly mapBytes: number;
   readonly inputs: readonly string[];
   readonly metafile: Metafile;
+  /** The SDK operations the function bundles, by client package (from the unpruned first build). */
+  readonly operations: ReadonlyMap<string, ReadonlySet<string>>;
+  /** What the pruning kept and left out, by client package (empty when not pruned). */
+  readonly pruned: PruneReport;
 }
 
-/** Builds one function as SAM would; `overrides` only for the benchmark's what-if builds. */
+export interface BuildFunctionOptions {
+  /** Write index.mjs into outdir itself (SAM's $(ARTIFACTS_DIR)), not outdir/<function>. */
+  readonly flat?: boolean;
+  /** Prune the SDK clients' schemas and errors (scripts/prune-sdk.ts); default true, as deployed. */
+  readonly prune?: boolean;
+  /**
+   * Tests only: bundle this module (resolved from the repository root) instead of the entry point,
+   * with the function's settings and, when it prunes, the function's own pruning decisions.
+   */
+  readonly probe?: string;
+}
+
+/** Builds one function as deployed; `overrides` only for the benchmark's what-if builds and the reading map. */
 export async function buildFunction(
   name: string,
   outdir = `${root}dist`,
   overrides: BuildOptions = {},
+  { flat = false, prune = true, probe }: BuildFunctionOptions = {},
 ): Promise<BuiltFunction> {
   const properties = templateBuildProperties().get(name);
   if (!properties) throw new Error(`template.yaml deploys no function from functions/${name}`);
-  const options = { ...esbuildOptions(properties), ...overrides };
-  const result = await build({
-    ...options,
-    entryPoints: list(properties.EntryPoints).map((entry) => `${root}${entry}`),
-    outdir: `${outdir}/${name}`,
+  const entryPoints = list(properties.EntryPoints).map((entry) => `${root}${entry}`);
+  const common: BuildOptions = {
+    ...esbuildOptions(properties),
+    ...overrides,
+    entryPoints,
+    outdir: flat ? outdir : `${outdir}/${name}`,
     absWorkingDir: root,
     metafile: true,
     logLevel: 'warning',
-  });
+  };
+  // First build, unpruned and unwritten: which operations the function reaches, which names its code uses.
+  const first = await build({ ...common, sourcemap: false, write: false });
+  const operations = usedOperations(first.metafile as Metafile);
+  const pruned: PruneReport = { clients: new Map() };
+  const plugins = prune
+    ? [pruneSdkPlugin(operations, namesOutsideClients(first.metafile as Metafile, root), pruned)]
+    : [];
+  const result = await build(
+    probe === undefined
+      ? { ...common, plugins }
+      : {
+          ...common,
+          entryPoints: [],
+          stdin: { contents: probe, resolveDir: root, sourcefile: 'probe.ts', loader: 'ts' },
+          plugins,
+        },
+  );
   const metafile = result.metafile as Metafile;
   const [output] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint) ?? [];
   if (!output) throw new Error(`${name}: esbuild wrote no entry point`);
@@ -145,6 +194,8 @@ export async function buildFunction(
     mapBytes: existsSync(`${absolute}.map`) ? statSync(`${absolute}.map`).size : 0,
     inputs: Object.keys(metafile.inputs),
     metafile,
+    operations,
+    pruned,
   };
 }
 
@@ -161,10 +212,44 @@ export async function buildFunctions(overrides: BuildOptions = READING_MAP): Pro
   return Promise.all(present.map((name) => buildFunction(name, `${root}dist`, overrides)));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const built of await buildFunctions())
-    console.log(
-      `${built.name.padEnd(20)} ${(built.bytes / 1024).toFixed(1).padStart(7)} KB  ${built.outfile}` +
-        (built.mapBytes ? ` (+ ${(built.mapBytes / 1024).toFixed(0)} KB map)` : ''),
-    );
+/** `sam build`'s entry (the Makefile): one function, by logical id, into SAM's artefact directory. */
+async function main(argv: string[]): Promise<void> {
+  const { HELP_OPTION, parseCommandLine, refuse } = await import('@device-defender-remediation/local-cloud');
+  const command = {
+    name: 'scripts/build-functions.ts',
+    usage: [
+      'Usage: node --import tsx scripts/build-functions.ts [--function LOGICAL_ID --outdir DIR]',
+      '',
+      'Without options: every function into dist/<function>/index.mjs, a source map beside each.',
+      '--function LOGICAL_ID  the template function to build (what the Makefile passes for sam build)',
+      '--outdir DIR           write DIR/index.mjs, no source map (sam build: $(ARTIFACTS_DIR))',
+    ].join('\n'),
+    options: { ...HELP_OPTION, function: { type: 'string' }, outdir: { type: 'string' } },
+  } as const;
+  const parsed = parseCommandLine(command, argv);
+  if (!parsed) return;
+  if (parsed.values.help) {
+    console.log(command.usage);
+    return;
+  }
+  const { function: id, outdir } = parsed.values;
+  if (id === undefined && outdir === undefined) {
+    for (const built of await buildFunctions())
+      console.log(
+        `${built.name.padEnd(20)} ${(built.bytes / 1024).toFixed(1).padStart(7)} KB  ${built.outfile}` +
+          (built.mapBytes ? ` (+ ${(built.mapBytes / 1024).toFixed(0)} KB map)` : ''),
+      );
+    return;
+  }
+  if (id === undefined) return void refuse(command, '--outdir needs --function');
+  if (outdir === undefined) return void refuse(command, '--function needs --outdir');
+  const folder = templateFunctionFolders().get(id);
+  if (folder === undefined)
+    return void refuse(command, `--function ${id}: template.yaml has no AWS::Serverless::Function ${id}`);
+  if (!existsSync(outdir) || !statSync(outdir).isDirectory())
+    return void refuse(command, `--outdir ${outdir}: no such directory`);
+  const built = await buildFunction(folder, resolve(outdir), {}, { flat: true });
+  console.log(`${id} (functions/${folder}) ${(built.bytes / 1024).toFixed(1)} KB -> ${built.outfile}`);
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));

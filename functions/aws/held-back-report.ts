@@ -6,30 +6,42 @@
  * of its window would repeat it.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { PublishCommandInput, PublishCommandOutput } from '@aws-sdk/client-sns';
 import type { Audit } from '#domain/audit';
 import { heldBackReport } from '#domain/held-back-report';
 import type { NothingToDo } from '#domain/plan';
-import { awsClient, DEFAULT_RETRIES } from './clients.ts';
 import { logger, metrics } from './observability.ts';
 
-export const sns = awsClient(SNSClient, DEFAULT_RETRIES);
+/**
+ * The SNS client serves only these rare reports, so the planner loads it (functions/aws/reports-client.ts)
+ * through import() on its first publish, not at init: its code (client, protocol, XML) stays out of
+ * every cold start (docs/decisions/cold-start.md). Created once, then reused by a warm container.
+ */
+let client: Promise<typeof import('./reports-client.ts')> | undefined;
+const snsModule = () => {
+  client ??= import('./reports-client.ts');
+  return client;
+};
+
+/** Publishes to SNS with the lazily loaded client (the planner's reports that start no execution). */
+export async function publishReport(input: PublishCommandInput): Promise<PublishCommandOutput> {
+  const { sns: loaded, PublishCommand: Publish } = await snsModule();
+  return loaded.send(new Publish(input));
+}
 
 export function publishHeldBackReport(reportsTopicArn: string) {
   return async (plan: NothingToDo, audit: Audit): Promise<void> => {
     const { subject, message, report, summary } = heldBackReport(plan, audit);
-    await sns.send(
-      new PublishCommand({
-        TopicArn: reportsTopicArn,
-        Subject: subject,
-        Message: message,
-        MessageAttributes: {
-          outcome: { DataType: 'String', StringValue: 'HeldBack' },
-          auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
-          report: { DataType: 'String', StringValue: report },
-        },
-      }),
-    );
+    await publishReport({
+      TopicArn: reportsTopicArn,
+      Subject: subject,
+      Message: message,
+      MessageAttributes: {
+        outcome: { DataType: 'String', StringValue: 'HeldBack' },
+        auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
+        report: { DataType: 'String', StringValue: report },
+      },
+    });
     metrics.addMetric('HeldBackReports', MetricUnit.Count, 1);
     logger.info('Reported an audit whose every check was held back by its cap', {
       heldBack: summary.heldBack.map((check) => `${check.checkName}: ${check.cap.name} ${check.cap.value}`),

@@ -5,11 +5,10 @@
  * shares the remediation path but never publishes, does not bundle the SNS client for it.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Audit } from '#domain/audit';
 import { loopGuardOnlyReport } from '#domain/loop-guard';
 import type { NothingToDo } from '#domain/plan';
-import { sns } from './held-back-report.ts';
+import { publishReport } from './held-back-report.ts';
 import { metrics } from './observability.ts';
 
 /**
@@ -19,18 +18,16 @@ import { metrics } from './observability.ts';
 export function publishLoopGuardReport(reportsTopicArn: string) {
   return async (plan: NothingToDo, audit: Audit): Promise<void> => {
     const { subject, message, report } = loopGuardOnlyReport(plan, audit);
-    await sns.send(
-      new PublishCommand({
-        TopicArn: reportsTopicArn,
-        Subject: subject,
-        Message: message,
-        MessageAttributes: {
-          outcome: { DataType: 'String', StringValue: 'LoopGuarded' },
-          auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
-          report: { DataType: 'String', StringValue: report },
-        },
-      }),
-    );
+    await publishReport({
+      TopicArn: reportsTopicArn,
+      Subject: subject,
+      Message: message,
+      MessageAttributes: {
+        outcome: { DataType: 'String', StringValue: 'LoopGuarded' },
+        auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
+        report: { DataType: 'String', StringValue: report },
+      },
+    });
     metrics.addMetric('LoopGuardReports', MetricUnit.Count, 1);
   };
 }

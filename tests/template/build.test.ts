@@ -1,44 +1,182 @@
 /**
- * The functions are built by `sam build` from their BuildProperties, and only from them: every
- * property is one SAM's esbuild builder passes on (docs/aws-facts/lambda-runtime.md), and
- * scripts/build-functions.ts builds with exactly what SAM would give esbuild. Cold-start choices
- * (docs/decisions/cold-start.md) are held here: no source map to parse at start.
+ * `sam build` runs the project's own build: every function has `BuildMethod: makefile`, and the
+ * Makefile's `build-<LogicalId>` target runs scripts/build-functions.ts for it, which bundles with the
+ * function's BuildProperties (SAM's esbuild vocabulary, mapped as SAM's esbuild builder maps it) and
+ * prunes the SDK clients (scripts/prune-sdk.ts). SAM's side of the contract
+ * (docs/aws-facts/lambda-runtime.md, "What sam build runs"): it copies the CodeUri folder to a scratch
+ * directory and runs `make --makefile <CodeUri>/Makefile build-<LogicalId>` there with ARTIFACTS_DIR
+ * set. Cold-start choices (docs/decisions/cold-start.md) are held here: no source map to parse at start.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeployedTemplate, parseTemplate, readTemplateText } from '@device-defender-remediation/local-cloud';
 import { describe, expect, it } from 'vitest';
 import {
+  BUILD_PROPERTIES,
   buildFunction,
   esbuildOptions,
   READING_MAP,
-  SAM_ESBUILD_PROPERTIES,
   templateBuildProperties,
+  templateFunctionFolders,
 } from '../../scripts/build-functions.ts';
-import { resources, resourcesOfType, template } from './support.ts';
+import { ROOT, resources, resourcesOfType, template } from './support.ts';
 
 const functions = resourcesOfType('AWS::Serverless::Function');
 const properties = templateBuildProperties();
+const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
 
-describe("every function's BuildProperties", () => {
-  it.each(functions.map(([id]) => [id]))('%s: uses only properties SAM passes on to esbuild', (id) => {
-    const metadata = resources[id]!.Metadata as { BuildMethod: string; BuildProperties: object };
-    expect(metadata.BuildMethod).toBe('esbuild');
-    for (const key of Object.keys(metadata.BuildProperties))
-      expect(SAM_ESBUILD_PROPERTIES as readonly string[], key).toContain(key);
-  });
+describe("every function's build", () => {
+  it.each(functions.map(([id]) => [id]))(
+    '%s: BuildMethod makefile, with BuildProperties the build knows',
+    (id) => {
+      const metadata = resources[id]!.Metadata as { BuildMethod: string; BuildProperties: object };
+      expect(metadata.BuildMethod).toBe('makefile');
+      for (const key of Object.keys(metadata.BuildProperties))
+        expect(BUILD_PROPERTIES as readonly string[], key).toContain(key);
+    },
+  );
 
   it('are the same for every function but the entry point', () => {
     const [first, ...rest] = [...properties.values()].map(({ EntryPoints: _, ...shared }) => shared);
     expect(properties.size).toBe(functions.length);
     for (const shared of rest) expect(shared).toEqual(first);
   });
+
+  it('the Makefile has a build-<LogicalId> target for every function, and none for anything else', () => {
+    const targets = [...makefile.matchAll(/^(build-[A-Za-z0-9]+):/gm)].map(([, target]) => target);
+    expect(targets.sort()).toEqual(functions.map(([id]) => `build-${id}`).sort());
+  });
+
+  it.each(functions.map(([id]) => [id]))(
+    "%s: its target runs the project's build for it into $(ARTIFACTS_DIR), and nothing else",
+    (id) => {
+      const dryRun = spawnSync('make', ['--dry-run', '--makefile', join(ROOT, 'Makefile'), `build-${id}`], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, ARTIFACTS_DIR: '/artefacts/x' },
+        encoding: 'utf8',
+      });
+      expect(dryRun.status, dryRun.stderr).toBe(0);
+      expect(dryRun.stdout.trim()).toBe(
+        `node --import tsx scripts/build-functions.ts --outdir "/artefacts/x" --function ${id}`,
+      );
+    },
+  );
 });
 
-describe('the build maps BuildProperties as SAM does', () => {
+describe('sam build, as SAM runs a makefile build', () => {
+  it("builds the planner from a scratch copy into ARTIFACTS_DIR: index.mjs, byte for byte the project's build", async () => {
+    // SAM's copy of CodeUri (without .aws-sam and .git); node_modules linked rather than copied (252 MB).
+    const scratch = mkdtempSync(join(tmpdir(), 'ddr-sam-scratch-'));
+    for (const entry of readdirSync(ROOT))
+      if (!['.git', '.aws-sam', 'node_modules', 'dist', '.vitest', 'coverage'].includes(entry))
+        cpSync(join(ROOT, entry), join(scratch, entry), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));
+    const artefacts = join(mkdtempSync(join(tmpdir(), 'ddr-sam-build-')), 'PlanRemediationFunction');
+    mkdirSync(artefacts);
+    const make = spawnSync('make', ['--makefile', join(ROOT, 'Makefile'), 'build-PlanRemediationFunction'], {
+      cwd: scratch,
+      env: { PATH: process.env.PATH, HOME: tmpdir(), ARTIFACTS_DIR: artefacts },
+      encoding: 'utf8',
+    });
+    expect(make.status, make.stderr).toBe(0);
+    expect(readdirSync(artefacts)).toEqual(['index.mjs']);
+    const ours = await buildFunction('plan-remediation', mkdtempSync(join(tmpdir(), 'ddr-build-')));
+    expect(readFileSync(join(artefacts, 'index.mjs'))).toEqual(readFileSync(ours.outfile));
+    // What Lambda loads: index.mjs at the artefact root exports the handler the template names.
+    const handler = String(resources.PlanRemediationFunction!.Properties!.Handler).split('.');
+    expect(handler[0]).toBe('index');
+    const url = JSON.stringify(pathToFileURL(join(artefacts, 'index.mjs')).href);
+    const load = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${url}); console.log(typeof m.${handler[1]});`],
+      { env: plannerEnvironment(), encoding: 'utf8' },
+    );
+    expect(load.status, load.stderr).toBe(0);
+    expect(load.stdout.trim()).toBe('function');
+  });
+});
+
+describe("the build's command line (what the Makefile runs)", () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-functions.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: tmpdir() },
+      encoding: 'utf8',
+    });
+  const refused = (result: ReturnType<typeof run>, message: RegExp) => {
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  };
+  const outdir = mkdtempSync(join(tmpdir(), 'ddr-build-cli-'));
+
+  it('--help prints the usage and exits 0', () => {
+    const result = run('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/--function LOGICAL_ID/);
+  });
+
+  it('refuses a logical id the template does not have, naming it', () => {
+    refused(
+      run('--function', 'NoSuchFunction', '--outdir', outdir),
+      /--function NoSuchFunction: template.yaml has no AWS::Serverless::Function NoSuchFunction/,
+    );
+  });
+
+  it('refuses --function without --outdir and --outdir without --function', () => {
+    refused(run('--function', 'PlanRemediationFunction'), /--function needs --outdir/);
+    refused(run('--outdir', outdir), /--outdir needs --function/);
+  });
+
+  it('refuses an --outdir that is not a directory, naming it', () => {
+    refused(
+      run('--function', 'PlanRemediationFunction', '--outdir', join(outdir, 'missing')),
+      /--outdir .*missing: no such directory/,
+    );
+  });
+
+  it('refuses unknown and repeated options', () => {
+    refused(run('--fn', 'x'), /--fn/);
+    refused(
+      run('--function', 'A', '--function', 'B', '--outdir', outdir),
+      /--function is given more than once/,
+    );
+  });
+
+  it('every logical id it builds is a template function, by its entry point folder', () => {
+    expect([...templateFunctionFolders().keys()].sort()).toEqual(functions.map(([id]) => id).sort());
+  });
+});
+
+/** The planner's environment as the template deploys it, with Lambda's region and keys. */
+function plannerEnvironment(): NodeJS.ProcessEnv {
+  const deployed = new DeployedTemplate(parseTemplate(readTemplateText()), {
+    stackName: 'ddr',
+    accountId: '123456789012',
+    region: 'us-east-1',
+    partition: 'aws',
+    parameters: {},
+  });
+  const { Variables } = deployed.functionProperty('PlanRemediationFunction', 'Environment') as {
+    Variables: Record<string, string>;
+  };
+  return {
+    PATH: process.env.PATH,
+    HOME: tmpdir(),
+    ...Variables,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'ASIALAMBDA',
+    AWS_SECRET_ACCESS_KEY: 's',
+    AWS_SESSION_TOKEN: 't',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+describe("the build maps BuildProperties as SAM's esbuild builder does", () => {
   it("gives esbuild SAM's defaults and each property's value", () => {
     expect(esbuildOptions({})).toEqual({
       bundle: true,
@@ -77,9 +215,9 @@ describe('the build maps BuildProperties as SAM does', () => {
     });
   });
 
-  it('refuses a property SAM would not pass on, naming it', () => {
+  it('refuses a property it does not know, naming it', () => {
     expect(() => esbuildOptions({ Format: 'esm', Splitting: true, Define: [] })).toThrow(
-      /BuildProperties SAM does not pass on: Splitting, Define/,
+      /BuildProperties the build does not know: Splitting, Define/,
     );
   });
 
