@@ -7,6 +7,7 @@
 import type { TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
 import type { FleetSummary, HistoryCounts } from '@device-defender-remediation/local-cloud';
 import { type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
+import type { VerificationReport } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
 import type { DemoResult } from './demo.ts';
 
@@ -72,8 +73,17 @@ export interface StartDocument {
     /** The `report` message attribute: the state machine's summary, or the planner's held-back summary. */
     readonly summary: NonNullable<DemoResult['reportSummary']> | null;
   } | null;
+  /**
+   * The state machine's verification audit (README "Verification"), as the report's summary has it:
+   * status, the audit's id, per check before/after and the resources not fixed; null when none was
+   * tried (a dry run, no mitigated check with a fixing action, verify: false, a task that did not complete).
+   */
+  readonly verification: VerificationReport | null;
   readonly fleet: { readonly before: FleetSummary; readonly after: FleetSummary };
-  /** Non-compliant resources per check: the audit, and the re-audit after remediation (null when none ran). */
+  /**
+   * Non-compliant resources per check: the audit, and the verification audit's counts of the checks it
+   * audited again (null when no verification completed).
+   */
   readonly nonCompliant: {
     readonly before: Readonly<Record<string, number>>;
     readonly after: Readonly<Record<string, number>> | null;
@@ -128,6 +138,10 @@ export function startDocument(result: DemoResult, inputs: StartInputs): StartDoc
             text: result.report,
             summary: result.reportSummary ?? null,
           },
+    verification:
+      result.reportSummary && 'verification' in result.reportSummary
+        ? (result.reportSummary.verification ?? null)
+        : null,
     fleet: { before: result.fleetBefore, after: result.fleetAfter },
     nonCompliant: { before: result.nonCompliant.before, after: result.nonCompliant.after ?? null },
     virtualMs: result.virtualMs,

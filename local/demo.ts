@@ -2,8 +2,8 @@
  * The remediation story, end to end on the local stack: an audit of the emulated fleet ends, its
  * notification goes through the template's wiring (SNS topic -> SQS -> Pipe -> event bus -> rule) to
  * the real planner as an "Audit Completed" event, the planner's real SFN client starts the real state
- * machine, which starts and follows the mitigation task and reports; a second audit then shows the
- * fleet before and after.
+ * machine, which starts and follows the mitigation task, audits the checks it fixed again (its
+ * verification audit) and reports; the report's verification shows them before and after.
  */
 import {
   DescribeAccountAuditConfigurationCommand,
@@ -22,7 +22,11 @@ import {
 } from '@device-defender-remediation/local-cloud';
 import type { HeldBackSummary } from '#domain/held-back-report';
 import type { RemediationPlan } from '#domain/plan';
-import { type RemediationReport, summaryFromAttributes } from '#domain/remediation-report';
+import {
+  type RemediationReport,
+  summaryFromAttributes,
+  type VerificationReport,
+} from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
 
 export interface DemoOptions {
@@ -60,7 +64,10 @@ export interface DemoResult {
   readonly reportSummary?: RemediationReport | HeldBackSummary;
   readonly fleetBefore: FleetSummary;
   readonly fleetAfter: FleetSummary;
-  /** Non-compliant resources per check: the first audit, and the re-audit after remediation. */
+  /**
+   * Non-compliant resources per check: the first audit, and, for the checks the state machine audited
+   * again, its verification audit (suppressed findings left out); no `after` without a verification.
+   */
   readonly nonCompliant: { readonly before: Record<string, number>; readonly after?: Record<string, number> };
   readonly virtualMs: number;
   readonly realMs: number;
@@ -157,20 +164,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       );
 
     const fleetAfter = stack.emulator.service.fleetSummary();
-    let after: Record<string, number> | undefined;
-    if (options.preset !== 'large') {
-      const second = await completedAudit(stack, await startAudit(stack));
-      after = nonCompliantByCheck(second);
-      log('');
-      log(`${clock()} A second audit (${second.taskId}) after remediation:`);
-      log(sideBySide(base.nonCompliant.before, after, 'non-compliant resources'));
-    }
+    // The state machine's own verification audit is the "after" (README "Verification").
+    const plan = execution.input as RemediationPlan;
+    const verification =
+      reportSummary && 'verification' in reportSummary ? reportSummary.verification : undefined;
+    const after = verification?.status === 'completed' ? verifiedCounts(verification) : undefined;
+    log('');
+    for (const line of verificationShown(plan, verification)) log(line);
     log('');
     log('The fleet, before and after:');
     log(sideBySide(flatten({ ...fleetBefore }), flatten({ ...fleetAfter }), ''));
     return {
       ...base,
-      plan: execution.input as RemediationPlan,
+      plan,
       ...(mitigationTask === undefined ? {} : { mitigationTask }),
       outcome,
       history: execution.history,
@@ -239,6 +245,44 @@ async function followExecution(
     if (line !== last) log(line);
     last = line;
   }
+}
+
+/** The checks the verification audit counted again, as `nonCompliant.after`. */
+function verifiedCounts(verification: VerificationReport): Record<string, number> {
+  return Object.fromEntries(
+    verification.checks.flatMap((c) => (c.after === undefined ? [] : [[c.checkName, c.after] as const])),
+  );
+}
+
+/** The verification as npm start shows it: per check before and after, and the resources not fixed. */
+function verificationShown(plan: RemediationPlan, verification: VerificationReport | undefined): string[] {
+  if (verification === undefined)
+    return [
+      plan.mode.effective !== 'enforce'
+        ? 'No verification audit: a dry run fixes nothing.'
+        : plan.verification === undefined
+          ? 'No verification audit: no mitigated check has a fixing action, or the policy says verify: false.'
+          : 'No verification audit: the mitigation task did not complete.',
+    ];
+  if (verification.status === 'skipped') return [`Verification skipped: ${verification.cause}`];
+  const lines = [
+    `The state machine's verification audit (${verification.auditTaskId ?? 'unknown'}) of the checks it fixed:`,
+    sideBySide(
+      Object.fromEntries(verification.checks.map((c) => [c.checkName, c.before])),
+      Object.fromEntries(verification.checks.map((c) => [c.checkName, c.after ?? 'not audited'])),
+      'non-compliant resources',
+    ),
+  ];
+  for (const check of verification.checks) {
+    if (!check.improved) lines.push(`    ${check.checkName}: NOT IMPROVED (metric ChecksNotImproved)`);
+    if (check.unfixed && check.unfixed.count > 0) {
+      lines.push(
+        `    ${check.checkName}: ${check.unfixed.count}${check.unfixed.complete ? '' : ' or more'} targeted resources still non-compliant:`,
+      );
+      for (const resource of check.unfixed.resources) lines.push(`      ${resource}`);
+    }
+  }
+  return lines;
 }
 
 function progress(statistics: Record<string, TaskStatisticsForAuditCheck> = {}): string {

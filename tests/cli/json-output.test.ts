@@ -69,8 +69,14 @@ describe('npm start -- --json', () => {
       expect(summary.outcome.name).toBe('Completed');
       expect(summary.heldBack.map((c) => c.checkName)).toEqual(plan.heldBack.map((c) => c.checkName));
       expect(run.report?.text).toContain('Held back (above a cap, not mitigated):');
-      for (const held of plan.heldBack)
-        expect(run.nonCompliant.after?.[held.checkName]).toBe(run.nonCompliant.before[held.checkName]);
+      // The verification audits the fixed checks again, never a held-back one.
+      expect(run.verification).toMatchObject({ status: 'completed', notImproved: [] });
+      expect(run.verification?.checks.map((c) => c.checkName)).toEqual(
+        Object.keys(run.nonCompliant.after ?? {}),
+      );
+      for (const check of run.verification?.checks ?? [])
+        expect(run.nonCompliant.after?.[check.checkName]).toBe(check.after);
+      for (const held of plan.heldBack) expect(run.nonCompliant.after?.[held.checkName]).toBeUndefined();
 
       expect(run.execution).toMatchObject({ name: plan.executionName, status: 'SUCCEEDED', error: null });
       expect(stdout).toContain(
@@ -98,6 +104,7 @@ describe('npm start -- --json', () => {
         execution: null,
         mitigationTask: null,
         nonCompliant: { after: null },
+        verification: null,
       });
       expect(run.plan).toMatchObject({ executionName: null, checks: [], summary: null });
       expect(run.plan?.heldBack).toEqual([

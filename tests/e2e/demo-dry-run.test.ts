@@ -14,6 +14,8 @@ describe('the remediation story on the demo fleet', () => {
     expect(result.outcome).toMatchObject({ status: 'SUCCEEDED' });
     expect(result.report).toContain('dry run');
     expect(result.fleetAfter).toEqual(result.fleetBefore);
-    expect(result.nonCompliant.after).toEqual(result.nonCompliant.before);
+    // A dry run fixes nothing: no verification audit, no "after".
+    expect(result.nonCompliant.after).toBeUndefined();
+    expect(result.report).not.toContain('Verification');
   });
 });
