@@ -28,10 +28,23 @@ export interface RemediationSubstitutions {
    * remediate them.
    */
   readonly VerificationMarkerPath: string;
+  /**
+   * How long an execution waits for an operator to approve the checks a cap held back
+   * (functions/domain/approval.ts) before it reports the wait as timed out; 60 to 604800.
+   */
+  readonly ApprovalTimeoutSeconds: string;
+  /**
+   * Where a waiting execution keeps its task token, as the SecureString `<path>/<execution name>`
+   * (`/<stack>/approvals`): the approve function reads it, the person approving never sees it.
+   */
+  readonly ApprovalParameterPath: string;
+  /** The stack's event bus: the report of a waiting execution names it in the commands that approve. */
+  readonly EventBusName: string;
 }
 
 export const DEFAULT_DEADLINE_SECONDS = 86_400;
 export const DEFAULT_CAPACITY_WAIT_SECONDS = 3_600;
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;
 
 export const REMEDIATION_ASL = new URL('./remediation.asl.json', import.meta.url);
 
@@ -52,4 +65,7 @@ export const localSubstitutions: RemediationSubstitutions = {
   CapacityWaitSeconds: String(DEFAULT_CAPACITY_WAIT_SECONDS),
   MitigationActionNames: LOCAL_MITIGATION_ACTION_NAMES.join(','),
   VerificationMarkerPath: '/device-defender-remediation/verification-audits',
+  ApprovalTimeoutSeconds: String(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+  ApprovalParameterPath: '/device-defender-remediation/approvals',
+  EventBusName: 'device-defender-remediation',
 };

@@ -154,3 +154,27 @@ function refuse(reason: ApprovalRefusal['reason'], detail: string) {
 export function approvalTokenParameter(prefix: string, executionName: string): string {
   return `${prefix}/${executionName}`;
 }
+
+/**
+ * How an operator approves what a waiting execution held back: `npm run approve` and the AWS CLI call it
+ * makes, with the names filled in (all plain `[A-Za-z0-9_-]`, safe inside single quotes).
+ */
+export function approvalCommands(
+  executionName: string,
+  checks: readonly string[],
+  eventBusName: string,
+): { readonly npm: string; readonly putEvents: string } {
+  const detail = JSON.stringify({ executionName, checks, decision: 'approve' });
+  const entry = JSON.stringify([
+    {
+      EventBusName: eventBusName,
+      Source: AUDIT_EVENT_SOURCE,
+      DetailType: APPROVAL_DETAIL_TYPE,
+      Detail: detail,
+    },
+  ]);
+  return {
+    npm: `npm run approve -- --execution ${executionName} --check ${checks.join(',')} --event-bus ${eventBusName}`,
+    putEvents: `aws events put-events --entries '${entry}'`,
+  };
+}

@@ -10,6 +10,8 @@
  * escaped (functions/domain/text.ts), so none can start a line or forge a part of the report. Every
  * bound is in UTF-8 bytes, as SNS and Step Functions count them (docs/aws-facts/sns-sqs.md).
  */
+
+import { approvalCommands } from './approval.ts';
 import {
   describeResource,
   type FailedFindingsSample,
@@ -44,6 +46,8 @@ export const OUTCOME_NAMES = [
   'Paused',
   'PlanRefused',
   'Unexpected',
+  // Every check to act on was held back by a cap: the execution waited for an approval (approval.ts).
+  'HeldBack',
 ] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];
 
@@ -69,6 +73,8 @@ export interface ReportRequest {
   readonly poll?: { readonly count: number; readonly remainingSeconds: number };
   readonly capacity?: { readonly waits: number; readonly waitedSeconds: number };
   readonly switch?: { readonly value: string };
+  /** The wait for an approval of held-back checks and what came of it (remediation.asl.json, AwaitApproval and after). */
+  readonly approval?: ApprovalState;
   /** The verification audit (remediation.asl.json, VerificationPlanned and after), once one was tried. */
   readonly verification?: {
     readonly checks?: readonly string[];
@@ -76,6 +82,43 @@ export interface ReportRequest {
     readonly audit?: VerificationAuditAnswer;
     readonly outcome?: { readonly status: 'completed' | 'skipped'; readonly cause: string };
   };
+}
+
+/** The state machine's `$.approval`: written when the execution starts to wait, completed as it ends. */
+export interface ApprovalState {
+  readonly status: 'waiting' | 'approved' | 'rejected' | 'timed-out' | 'not-awaited';
+  readonly checks?: readonly string[];
+  readonly taskId?: string;
+  readonly timeoutSeconds?: number;
+  readonly eventBusName?: string;
+  readonly decision?: { readonly checks?: readonly string[]; readonly requestedBy?: string };
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+  readonly outcome?: { readonly name: OutcomeName; readonly cause: string };
+  readonly firstOutcome?: { readonly name: OutcomeName; readonly cause: string };
+  readonly task?: {
+    readonly TaskStatus?: string;
+    readonly TaskStatistics?: Readonly<Record<string, CheckStatisticsResult>>;
+  };
+  readonly poll?: { readonly count: number };
+}
+
+/** What the report says of the approval (README "Approve what a cap held back"). */
+export interface ApprovalReport {
+  readonly status: ApprovalState['status'];
+  readonly checks: readonly string[];
+  readonly taskId: string;
+  /** While waiting: how long, and the exact commands that approve (the token is never in a report). */
+  readonly timeoutSeconds?: number;
+  readonly howTo?: { readonly npm: string; readonly putEvents: string };
+  /** Approved: which checks, by whom (the request's own word), and the approved task. */
+  readonly approvedChecks?: readonly string[];
+  readonly requestedBy?: string;
+  /** Rejected: the rejection's cause (who, as the request said). */
+  readonly cause?: string;
+  readonly task?: { readonly status?: string; readonly polls: number };
+  readonly statistics?: Readonly<Record<string, CheckStatistics>>;
+  /** The execution's own task's outcome, once the approved task's decided the execution's. */
+  readonly firstOutcome?: { readonly name: OutcomeName; readonly cause: string };
 }
 
 /** What the report says of the verification audit (README "Verification"). */
@@ -148,6 +191,8 @@ export interface RemediationReport {
   readonly loopGuard?: LoopGuardRecord;
   /** After an enforced task COMPLETED, when the plan asked for it (functions/domain/verification.ts). */
   readonly verification?: VerificationReport;
+  /** The wait for an approval of the checks a cap held back, and what came of it. */
+  readonly approval?: ApprovalReport;
   /**
    * The same task as the AWS CLI call a person would type to run or adapt it, under a task id of its
    * own (functions/domain/hand-over.ts): the shorthand command and the `--cli-input-json` document; or
@@ -297,7 +342,7 @@ export async function buildRemediationReport(
     },
     outcome: {
       name: outcome.name,
-      succeeded: outcome.name === 'Completed' || outcome.name === 'DryRun',
+      succeeded: outcome.name === 'Completed' || outcome.name === 'DryRun' || outcome.name === 'HeldBack',
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
       cause: outcome.cause,
     },
@@ -312,12 +357,83 @@ export async function buildRemediationReport(
     ),
     skippedChecks: plan.decisions.filter((d) => d.outcome === 'skip').length,
     ...(plan.loopGuard && { loopGuard: plan.loopGuard }),
+    ...(request.approval && { approval: approvalReport(request, request.approval) }),
     ...(request.verification?.outcome && {
       verification: await verificationReport(request, options.auditFindings),
     }),
     handOver: handOverSummary(plan),
   };
   return fitToLimits(request, whole, options.maxSummaryBytes ?? MAX_SUMMARY_BYTES);
+}
+
+/** The approval: how to give it while the execution waits, what came of it once the wait ended. */
+function approvalReport(request: ReportRequest, approval: ApprovalState): ApprovalReport {
+  const { plan } = request;
+  const checks = approval.checks ?? plan.approval?.checks ?? [];
+  const taskId = approval.taskId ?? plan.approval?.taskId ?? '';
+  const stats = approval.task?.TaskStatistics;
+  return {
+    status: approval.status,
+    checks,
+    taskId,
+    ...(approval.status === 'waiting' && {
+      ...(approval.timeoutSeconds === undefined ? {} : { timeoutSeconds: approval.timeoutSeconds }),
+      howTo: approvalCommands(plan.names.executionName, checks, approval.eventBusName ?? '<event bus>'),
+    }),
+    ...(approval.decision?.checks && { approvedChecks: approval.decision.checks }),
+    ...(approval.decision?.requestedBy !== undefined && { requestedBy: approval.decision.requestedBy }),
+    ...(approval.status === 'rejected' &&
+      approval.error?.Cause !== undefined && { cause: approval.error.Cause }),
+    ...(approval.poll && {
+      task: {
+        ...(approval.task?.TaskStatus === undefined ? {} : { status: approval.task.TaskStatus }),
+        polls: approval.poll.count,
+      },
+    }),
+    ...(stats && {
+      statistics: Object.fromEntries(Object.entries(stats).map(([check, s]) => [check, checkStatistics(s)])),
+    }),
+    ...(approval.firstOutcome && { firstOutcome: approval.firstOutcome }),
+  };
+}
+
+const APPROVAL_STATUS_TEXT: Readonly<Record<ApprovalState['status'], string>> = {
+  waiting: 'waiting for an operator',
+  approved: 'approved',
+  rejected: 'REJECTED: the checks stay held back',
+  'timed-out': 'NOT APPROVED IN TIME: the checks stay held back',
+  'not-awaited': 'NOT AWAITED (the wait could not start): the checks stay held back',
+};
+
+function approvalLines(approval: ApprovalReport | undefined): string[] {
+  if (!approval) return [];
+  const lines = [
+    '',
+    safe`Approval of ${approval.checks.join(', ')} (task ${approval.taskId}): ${{ escaped: APPROVAL_STATUS_TEXT[approval.status] }}.`,
+  ];
+  if (approval.howTo) {
+    lines.push(
+      `This execution waits ${duration(approval.timeoutSeconds ?? 0)} for an operator (one of the stack's OperatorPrincipalArns) to approve; approving runs the checks as task ${approval.taskId}. To approve (name fewer checks to approve fewer; add --reject to reject):`,
+      safe`${capped(approval.howTo.npm, Number.POSITIVE_INFINITY)}`,
+      'or, with the AWS CLI:',
+      safe`${capped(approval.howTo.putEvents, Number.POSITIVE_INFINITY)}`,
+    );
+  }
+  if (approval.approvedChecks)
+    lines.push(
+      safe`Approved: ${approval.approvedChecks.join(', ')}, by ${approval.requestedBy ?? 'an unnamed operator'} (the request's own word; CloudTrail's PutEvents record says who asked).`,
+    );
+  if (approval.cause) lines.push(safe`${capped(approval.cause, MAX_CAUSE_TEXT_BYTES)}`);
+  if (approval.task)
+    lines.push(
+      safe`Approved task: ${approval.taskId}, ${approval.task.status ?? 'status unknown'}, ${String(approval.task.polls)} polls.`,
+    );
+  for (const [check, stats] of Object.entries(approval.statistics ?? {}))
+    lines.push(
+      safe`- ${check}: ${String(stats.succeeded)} succeeded, ${String(stats.failed)} failed, ${String(stats.skipped)} skipped, ${String(stats.canceled)} canceled of ${String(stats.total)}`,
+    );
+  if (approval.firstOutcome) lines.push(safe`The execution's own task: ${approval.firstOutcome.name}.`);
+  return lines;
 }
 
 /** The verification audit against the remediated one, check by check; a skipped one says why. */
@@ -545,6 +661,7 @@ const HEADLINES: Readonly<Record<OutcomeName, string>> = {
   Paused: 'PAUSED, nothing started',
   PlanRefused: 'PLAN REFUSED, nothing started',
   Unexpected: 'UNEXPECTED ERROR',
+  HeldBack: 'held back by its caps',
 };
 
 function subjectOf(report: RemediationReport): string {
@@ -615,6 +732,7 @@ function reportLines(report: RemediationReport): string[] {
     }
   }
   if (report.verification) lines.push('', ...verificationLines(report.verification));
+  lines.push(...approvalLines(report.approval));
   if (report.heldBack.length > 0) {
     lines.push('', 'Held back (above a cap, not mitigated):');
     for (const held of report.heldBack) lines.push(safe`- ${held.checkName}: ${held.detail}`);

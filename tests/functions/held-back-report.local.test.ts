@@ -1,5 +1,7 @@
-// An audit whose every check to mitigate is held back by its cap starts no execution, so the planner
-// reports it: through the template's wiring, to the reports topic (the local SNS endpoint serves Publish).
+// In a dry run, an audit whose every check to mitigate is held back by its cap starts no execution, so
+// the planner reports it: through the template's wiring, to the reports topic (the local SNS endpoint
+// serves Publish). Under enforce, such an audit starts an execution that waits for an approval
+// (tests/e2e/approve-held-back.test.ts).
 
 import {
   deviceCertificateFinding,
@@ -15,7 +17,7 @@ beforeAll(async () => {
     switchValue: 'enforce',
     policy: {
       version: 1,
-      mode: 'enforce',
+      mode: 'dry-run',
       actions: {
         PublishFinding: { type: 'PUBLISH_FINDING_TO_SNS' },
         QuarantineDevice: { type: 'ADD_THINGS_TO_THING_GROUP' },

@@ -38,10 +38,10 @@ describe('reads of AWS results in remediation.asl.json', () => {
   it('finds the start result TaskId and the report function payload read through ResultSelector', () => {
     const asl = definition();
     asl.States.StartTask!.ResultSelector = { 'taskId.$': '$.TaskId' };
-    asl.States.Report!.ResultSelector = { 'subject.$': '$.Payload.subject' };
+    asl.States.BuildReport!.ResultSelector = { 'subject.$': '$.Payload.subject' };
     expect(unguardedOptionalReads(asl, model)).toEqual([
-      'Report (ResultSelector.subject.$): $.Payload may be omitted by AWS (a result outside the model) and no IsPresent guard proves it',
-      'Report (ResultSelector.subject.$): $.Payload.subject may be omitted by AWS (a result outside the model) and no IsPresent guard proves it',
+      'BuildReport (ResultSelector.subject.$): $.Payload may be omitted by AWS (a result outside the model) and no IsPresent guard proves it',
+      'BuildReport (ResultSelector.subject.$): $.Payload.subject may be omitted by AWS (a result outside the model) and no IsPresent guard proves it',
       'StartTask (ResultSelector.taskId.$): $.TaskId may be omitted by AWS (com.amazonaws.iot#StartAuditMitigationActionsTaskResponse does not require it) and no IsPresent guard proves it',
     ]);
   });

@@ -9,9 +9,9 @@ describe('the state machine timeout', () => {
   const asl = JSON.parse(readFileSync(join(ROOT, 'statemachine/remediation.asl.json'), 'utf8'));
   const max = (name: string) => Number((template.Parameters[name] as { MaxValue?: number }).MaxValue);
 
-  it('lies beyond the longest deadline plus the longest wait for capacity, with room to report', () => {
+  it('lies beyond the longest deadlines (task, verification audit, approved task), capacity waits and wait for an approval, with room to report', () => {
     expect(asl.TimeoutSeconds).toBeGreaterThanOrEqual(
-      max('DeadlineSeconds') + max('CapacityWaitSeconds') + 3_600,
+      3 * max('DeadlineSeconds') + 2 * max('CapacityWaitSeconds') + max('ApprovalTimeoutSeconds') + 3_600,
     );
   });
 

@@ -358,7 +358,8 @@ const SDK_INTEGRATION_SERVICE: Record<string, string> = { sfn: 'states' };
 export function taskPermission(task: AslTask): { action: string; placeholders: Set<string> } {
   const resource = task.resource.replace(/^arn:\$\{Partition\}:states:::/, '');
   const placeholders = aslPlaceholders(JSON.stringify(task.parameters ?? {}));
-  const sdk = /^aws-sdk:(\w+):(\w+)$/.exec(resource);
+  // A callback (.waitForTaskToken) needs the same action as the call it makes.
+  const sdk = /^aws-sdk:(\w+):(\w+)(?:\.waitForTaskToken)?$/.exec(resource);
   if (sdk) {
     const service = SDK_INTEGRATION_SERVICE[sdk[1]!] ?? sdk[1]!;
     return { action: `${service}:${sdk[2]![0]!.toUpperCase()}${sdk[2]!.slice(1)}`, placeholders };

@@ -41,8 +41,11 @@ describe('verification in the template', () => {
   });
 
   it('grants ssm:PutParameter to the state machine on the marker path and nowhere else', () => {
+    // Besides the markers, a waiting execution's approval token (docs/decisions/approval.md).
+    const approvals = MARKERS.replace('verification-audits', 'approvals');
     expect(allowing('StateMachineRole', 'ssm:PutParameter')).toEqual([
       [['ssm:PutParameter'], [{ 'Fn::Sub': MARKERS }]],
+      [['ssm:PutParameter', 'ssm:DeleteParameter'], [{ 'Fn::Sub': approvals }]],
     ]);
     for (const role of otherRoles('StateMachineRole')) {
       expect(grantedActions(role), role).not.toContain('ssm:PutParameter');
