@@ -1,7 +1,8 @@
 /**
  * cleanup-execution: the target of the rule on FAILED / TIMED_OUT / ABORTED remediation executions.
- * Cancels the execution's mitigation task if it is still running (task id = execution name), so no
- * task acts on the fleet unobserved, and tells the reports topic: a text for a person (every value
+ * Cancels the execution's mitigation tasks if they still run (task id = execution name, and
+ * `<name>-a1` for the checks an operator approved: functions/domain/names.ts), so no task acts on the
+ * fleet unobserved, and tells the reports topic: a text for a person (every value
  * escaped) and, as the message attribute `notice`, the same for machines.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -25,6 +26,7 @@ import {
   type TaskCleanup,
   taskToLookFor,
 } from '#domain/execution-cleanup';
+import { approvedTaskName } from '#domain/names';
 
 const config = readConfig(FUNCTION_ENVIRONMENTS['cleanup-execution']);
 export const iot = awsClient(IoTClient, IOT_RETRIES);
@@ -34,10 +36,16 @@ export type CleanupExecutionResult =
   | InputRejection
   | { readonly outcome: TaskCleanup; readonly notified: boolean };
 
-async function cancelTaskIfRunning(execution: EndedExecution): Promise<TaskCleanup> {
+async function cancelTasksIfRunning(execution: EndedExecution): Promise<TaskCleanup> {
   const look = taskToLookFor(execution);
   if (look !== 'look') return look;
-  const taskId = execution.name;
+  const own = await cancelIfRunning(execution.name);
+  const approved = await cancelIfRunning(approvedTaskName(execution.name));
+  // The notice reports the own task, unless the approved one was the one left running.
+  return approved === 'canceled' ? 'canceled' : own;
+}
+
+async function cancelIfRunning(taskId: string): Promise<TaskCleanup> {
   try {
     const { taskStatus } = await iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));
     if (taskStatus !== 'IN_PROGRESS') return 'already-ended';
@@ -56,7 +64,7 @@ async function cleanupExecutionHandler(event: unknown): Promise<CleanupExecution
   if (!parsed.ok) return rejectInput(parsed.issues, 'Rejected an invalid execution status event');
   const { execution } = parsed;
   logger.setCorrelationId(execution.name);
-  const cleanup = await cancelTaskIfRunning(execution);
+  const cleanup = await cancelTasksIfRunning(execution);
   if (cleanup === 'canceled') metrics.addMetric('TasksCanceled', MetricUnit.Count, 1);
   logger.info('Execution cleaned up', { execution, cleanup });
 

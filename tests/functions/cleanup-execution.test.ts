@@ -74,6 +74,34 @@ describe('cleanup-execution', () => {
     expect(published()[0]?.Message).not.toContain('{');
   });
 
+  it('cancels the approved task <name>-a1 still running when its execution was stopped, and says so', async () => {
+    iot
+      .on(DescribeAuditMitigationActionsTaskCommand, { taskId: 'enf-audit-2' })
+      .resolves({ taskStatus: 'COMPLETED' })
+      .on(DescribeAuditMitigationActionsTaskCommand, { taskId: 'enf-audit-2-a1' })
+      .resolves({ taskStatus: 'IN_PROGRESS' });
+    iot.on(CancelAuditMitigationActionsTaskCommand).resolves({});
+    const result = await handler(statusChange('enf-audit-2', 'ABORTED'), context);
+    expect(result).toEqual({ outcome: 'canceled', notified: true });
+    expect(iot.commandCalls(CancelAuditMitigationActionsTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { taskId: 'enf-audit-2-a1' },
+    ]);
+  });
+
+  it('leaves an execution without an approved task as before: never started', async () => {
+    iot
+      .on(DescribeAuditMitigationActionsTaskCommand, { taskId: 'enf-audit-3' })
+      .resolves({ taskStatus: 'IN_PROGRESS' })
+      .on(DescribeAuditMitigationActionsTaskCommand, { taskId: 'enf-audit-3-a1' })
+      .rejects(new ResourceNotFoundException({ message: 'no such task', $metadata: {} }));
+    iot.on(CancelAuditMitigationActionsTaskCommand).resolves({});
+    const result = await handler(statusChange('enf-audit-3', 'ABORTED'), context);
+    expect(result).toEqual({ outcome: 'canceled', notified: true });
+    expect(iot.commandCalls(CancelAuditMitigationActionsTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { taskId: 'enf-audit-3' },
+    ]);
+  });
+
   it('leaves a finished task alone and notifies about an unexpected failure', async () => {
     iot.on(DescribeAuditMitigationActionsTaskCommand).resolves({ taskStatus: 'COMPLETED' });
     const result = await handler(statusChange('enf-audit-2', 'ABORTED'), context);
