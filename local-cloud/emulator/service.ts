@@ -41,7 +41,6 @@ export class DeviceDefenderService {
   readonly #configuration = new AuditConfiguration();
   readonly #notifier: AuditNotifier;
   readonly #suppressions: Suppressions;
-  readonly #clock: Clock;
   readonly #audits: AuditTasks;
   readonly #findings: AuditFindings;
   readonly #actions: MitigationActions;
@@ -50,7 +49,6 @@ export class DeviceDefenderService {
   readonly #calls = new Map<string, number>();
 
   constructor({ clock, accountId, region }: ServiceOptions) {
-    this.#clock = clock;
     this.#accountId = accountId;
     this.#region = region;
     const fleet = this.fleet;
@@ -88,7 +86,6 @@ export class DeviceDefenderService {
   }
 
   fleetSummary(): FleetSummary {
-    this.fleet.settle(this.#clock.now());
     return this.fleet.summary();
   }
 

@@ -143,7 +143,7 @@ export class AuditTasks {
     const { clock, accountId, fleet, configuration } = this.#options;
     configuration.assertRunnable(checkNames);
     const now = clock.now();
-    fleet.settle(now);
+    if (taskType === 'SCHEDULED_AUDIT_TASK') fleet.beforeScheduledAudit();
     // 32 hex characters like the real ids, yet reproducible from run to run.
     const taskId = createHash('sha256')
       .update(`${accountId}/${++this.#started}/${now}`)

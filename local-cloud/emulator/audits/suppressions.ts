@@ -7,8 +7,8 @@
  * Whether a finding is suppressed is decided when its audit reports: `isSuppressed` "Indicates whether
  * the audit finding was suppressed or not during reporting"
  * (https://docs.aws.amazon.com/iot/latest/apireference/API_AuditFinding.html). So a suppression hides
- * the findings of audits that report while it is in force (created at or before the audit's end, not
- * yet expired nor deleted), never those of an audit that had already reported, and an audit's
+ * the findings of audits that report while it is in force (created before the audit's end, not yet
+ * expired nor deleted), never those of an audit that had already reported, and an audit's
  * suppressed findings stay suppressed after the suppression expires or is deleted. What AWS does with
  * a suppression created after an audit reported is not documented: docs/aws-facts/audit-suppressions.md.
  */
@@ -94,14 +94,18 @@ export class Suppressions {
     return {};
   }
 
-  /** The check's suppressions in force at `atMs`: created by then, neither deleted nor expired yet. */
+  /**
+   * The check's suppressions in force when an audit reports at `atMs`: created before, neither deleted
+   * before nor expired. What happens at the very instant of the report happens after it: on the local
+   * stack's virtual clock the planner acts on a report at the instant the audit ends.
+   */
   inForceAt(checkName: string, atMs: number): Suppression[] {
     return this.#records
       .filter(
         ({ suppression: s, createdAtMs, deletedAtMs }) =>
           s.checkName === checkName &&
-          createdAtMs <= atMs &&
-          (deletedAtMs === undefined || deletedAtMs > atMs) &&
+          createdAtMs < atMs &&
+          (deletedAtMs === undefined || deletedAtMs >= atMs) &&
           (s.suppressIndefinitely === true ||
             s.expirationDate === undefined ||
             s.expirationDate.getTime() > atMs),

@@ -20,11 +20,11 @@ const invalidState = (message: string): ActionOutcome => ({
 type Effect = (fleet: Fleet, run: ActionRun) => ActionOutcome;
 
 const effects: Readonly<Record<ActionRun['action']['actionType'], Effect>> = {
-  UPDATE_DEVICE_CERTIFICATE: (fleet, { finding, atMs }) => {
+  UPDATE_DEVICE_CERTIFICATE: (fleet, { finding }) => {
     const id = finding.nonCompliantResource.resourceIdentifier.deviceCertificateId;
     const status = id === undefined ? undefined : fleet.deviceCertificateStatus(id);
     if (status === 'REVOKED') return invalidState(`Certificate ${id} is revoked and cannot be deactivated`);
-    if (status === 'ACTIVE') fleet.setDeviceCertificateStatus(id!, 'INACTIVE', atMs);
+    if (status === 'ACTIVE') fleet.setDeviceCertificateStatus(id!, 'INACTIVE');
     return COMPLETED;
   },
 

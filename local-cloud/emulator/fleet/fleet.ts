@@ -19,11 +19,11 @@ export interface DeviceCertificate {
   /** On the issuer's revocation list: not an IoT status, so the certificate may still be ACTIVE here. */
   readonly revokedByIssuer?: boolean;
   /**
-   * Something outside IoT's mitigation (the owner's provisioning script) sets the certificate back to
-   * ACTIVE this long after each deactivation: the action completes, and a later audit finds the
-   * certificate again. The case the loop guard is for.
+   * Something outside IoT's mitigation (its owner's nightly provisioning job) sets the certificate back
+   * to ACTIVE before each scheduled audit: a deactivation completes, an on-demand audit soon after
+   * finds it fixed, and the next scheduled audit finds it again. The case the loop guard is for.
    */
-  readonly reactivatedAfterMs?: number;
+  readonly reactivatedByOwner?: boolean;
 }
 
 export interface CaCertificate {
@@ -118,8 +118,6 @@ export class Fleet {
   readonly publishedFindings: PublishedFinding[] = [];
   #publishedCount = 0;
   #generated: GeneratedCertificates | undefined;
-  /** Certificates their owner re-activates: id -> when. */
-  readonly #reactivations = new Map<string, number>();
 
   addThing(thing: {
     thingName: string;
@@ -182,27 +180,16 @@ export class Fleet {
     return this.deviceCertificates.get(certificateId)?.status ?? this.#generated?.status(certificateId);
   }
 
-  /** `atMs`: when it happens, for a certificate its owner re-activates (`reactivatedAfterMs`). */
-  setDeviceCertificateStatus(certificateId: string, status: CertificateStatus, atMs?: number): void {
+  setDeviceCertificateStatus(certificateId: string, status: CertificateStatus): void {
     const certificate = this.deviceCertificates.get(certificateId);
-    if (!certificate) {
-      this.#generated?.setStatus(certificateId, status);
-      return;
-    }
-    certificate.status = status;
-    if (status === 'INACTIVE' && certificate.reactivatedAfterMs !== undefined && atMs !== undefined)
-      this.#reactivations.set(certificateId, atMs + certificate.reactivatedAfterMs);
-    else this.#reactivations.delete(certificateId);
+    if (certificate) certificate.status = status;
+    else this.#generated?.setStatus(certificateId, status);
   }
 
-  /** What happened outside IoT by `nowMs`: the certificates their owner re-activated since. */
-  settle(nowMs: number): void {
-    for (const [certificateId, dueMs] of this.#reactivations) {
-      if (dueMs > nowMs) continue;
-      this.#reactivations.delete(certificateId);
-      const certificate = this.deviceCertificates.get(certificateId);
-      if (certificate?.status === 'INACTIVE') certificate.status = 'ACTIVE';
-    }
+  /** What the owners' nightly jobs do before a scheduled audit: re-activate their certificates. */
+  beforeScheduledAudit(): void {
+    for (const certificate of this.deviceCertificates.values())
+      if (certificate.reactivatedByOwner && certificate.status === 'INACTIVE') certificate.status = 'ACTIVE';
   }
 
   /** Things that have the certificate attached. */

@@ -12,8 +12,6 @@ const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/device-defender-mitigation`;
 export const DEMO_FINDINGS_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:device-defender-findings`;
 export const QUARANTINE_GROUP = 'quarantine';
 const DAY_MS = 24 * 3600 * 1000;
-/** How long after a deactivation the owner of DEMO_PROBLEMS.reactivatedByOwner re-activates it. */
-export const REACTIVATED_AFTER_MS = 6 * 3600 * 1000;
 
 /** Certificate ids are 64 hex characters; derived from a name so the demo reads the same every run. */
 export const certificateIdOf = (name: string) => createHash('sha256').update(name).digest('hex');
@@ -34,9 +32,9 @@ export const DEMO_PROBLEMS = {
   expiring: ['expiring-soon', 'expired'],
   conflictingClientId: ['gateway-a', 'gateway-b'],
   /**
-   * Revoked by its issuer, and its owner's provisioning script re-activates it six hours after each
-   * deactivation: every deactivation completes, the verification audit minutes later finds it fixed,
-   * and the next day's audit finds it again. The loop guard's case (npm start -- --audits 4).
+   * Revoked by its issuer, and its owner's nightly provisioning job re-activates it before each
+   * scheduled audit: every deactivation completes, the verification audit (on demand) finds it fixed,
+   * and the next day's scheduled audit finds it again. The loop guard's case (npm start -- --audits 4).
    */
   reactivatedByOwner: 'revoked-2',
   healthy: Array.from({ length: 20 }, (_, i) => `sensor-${String(i + 1).padStart(2, '0')}`),
@@ -133,7 +131,7 @@ export function demoFleet(service: DeviceDefenderService, nowMs: number): void {
   for (const thingName of DEMO_PROBLEMS.revokedStillActive)
     device(thingName, {
       revokedByIssuer: true,
-      ...(thingName === DEMO_PROBLEMS.reactivatedByOwner ? { reactivatedAfterMs: REACTIVATED_AFTER_MS } : {}),
+      ...(thingName === DEMO_PROBLEMS.reactivatedByOwner ? { reactivatedByOwner: true } : {}),
     });
   for (const thingName of DEMO_PROBLEMS.underRevokedIntermediate) {
     device(thingName, { caCertificateId: DEMO_CAS.revokedIntermediate });

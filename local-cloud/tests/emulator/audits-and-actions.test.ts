@@ -303,7 +303,7 @@ describe('suppressions', () => {
         },
       });
     emulator.service.addAudit(audit('before'));
-    await clock.advance(1_000);
+    // At the instant the audit reports, as the local stack's planner acts on it: after the report.
     await suppress(iot, 2);
     await clock.advance(1_000);
     emulator.service.addAudit(audit('after'));
