@@ -1,7 +1,7 @@
 /**
  * The loop guard's reads and writes in AWS IoT (the decision is functions/domain/loop-guard.ts):
  *
- * - history: ListAuditMitigationActionsTasks over the last 90 days, newest first, keeps the stack's
+ * - history: ListAuditMitigationActionsTasks over the last 89 days, newest first, keeps the stack's
  *   enforced tasks (`enf-<auditTaskId>[-r<n>]`; a dry run starts no task, and the stack never
  *   remediates its own verification audits, so neither counts); DescribeAuditMitigationActionsTask
  *   says which checks each mitigated, with which actions, and how each finding ended;
@@ -61,6 +61,22 @@ export const MAX_HISTORY_CALLS = 120;
 export const DEFAULT_MIN_INTERVAL_MS = 100;
 /** The most UTF-8 bytes of a resource's description in the plan and the report. */
 const RESOURCE_BYTES = 300;
+/**
+ * The task list's window starts this many days back: a day short of the 90 days audit results are
+ * kept, so that the service, whose clock has moved on by the time the request arrives, never sees a
+ * start before what it retains (ListAuditTasks refuses one; docs/aws-facts/audit-suppressions.md).
+ */
+export const HISTORY_WINDOW_DAYS = LOOKBACK_DAYS - 1;
+
+/**
+ * The loop guard's now: the later of the function's clock and the audit's start. In AWS the audit
+ * started before the planner runs, so this is the clock; in the local stack, whose virtual clock runs
+ * ahead of the functions' (local-cloud/stack.ts), it is the audit's own time, so that the earlier
+ * audits' tasks fall in the window and a suppression's expiry lies ahead of the service's clock.
+ */
+export function loopGuardNow(audit: Pick<Audit, 'taskStartTime'>, clock: number = Date.now()): number {
+  return Math.max(clock, audit.taskStartTime);
+}
 
 export interface HistoryRequest {
   readonly auditTaskId: string;
@@ -210,7 +226,7 @@ async function checkRemediations(
     if (decided()) break;
     if (described >= MAX_TASKS_DESCRIBED)
       throw new HistoryUnreadable(
-        `more than ${MAX_TASKS_DESCRIBED} of the stack's mitigation tasks in ${LOOKBACK_DAYS} days would have to be described`,
+        `more than ${MAX_TASKS_DESCRIBED} of the stack's mitigation tasks in ${HISTORY_WINDOW_DAYS} days would have to be described`,
       );
     described++;
     const description = await send<TaskDescription>(
@@ -242,7 +258,7 @@ async function checkRemediations(
   return byCheck;
 }
 
-/** The stack's enforced mitigation tasks of the last 90 days, newest first. */
+/** The stack's enforced mitigation tasks of the last HISTORY_WINDOW_DAYS, newest first. */
 async function stackTasks(send: Send, now: number): Promise<TaskMetadata[]> {
   const tasks: TaskMetadata[] = [];
   let nextToken: string | undefined;
@@ -250,12 +266,12 @@ async function stackTasks(send: Send, now: number): Promise<TaskMetadata[]> {
   do {
     if (pages === MAX_TASK_PAGES)
       throw new HistoryUnreadable(
-        `more than ${MAX_TASK_PAGES * 250} audit mitigation tasks in ${LOOKBACK_DAYS} days`,
+        `more than ${MAX_TASK_PAGES * 250} audit mitigation tasks in ${HISTORY_WINDOW_DAYS} days`,
       );
     pages++;
     const page = await send<{ tasks?: TaskMetadata[]; nextToken?: string }>(
       new ListAuditMitigationActionsTasksCommand({
-        startTime: new Date(now - LOOKBACK_DAYS * 86_400_000),
+        startTime: new Date(now - HISTORY_WINDOW_DAYS * 86_400_000),
         endTime: new Date(now),
         maxResults: 250,
         ...(nextToken === undefined ? {} : { nextToken }),
@@ -327,7 +343,7 @@ export async function planWithLoopGuard(
   policy: Policy,
   runtimeSwitch: RuntimeSwitch,
   options: PlanOptions,
-  now: number = Date.now(),
+  now: number = loopGuardNow(audit),
 ): Promise<RemediationPlan | NothingToDo> {
   const first = planRemediation(audit, policy, runtimeSwitch, options);
   const settings = loopGuardSettings(policy);

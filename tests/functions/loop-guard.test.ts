@@ -15,7 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loopGuard, loopGuardIo, MAX_TASK_PAGES } from '#aws/loop-guard';
+import { loopGuard, loopGuardIo, loopGuardNow, MAX_TASK_PAGES } from '#aws/loop-guard';
 import type { Audit } from '#domain/audit';
 import type { GuardedCheck, LoopGuardRecord } from '#domain/loop-guard';
 import type { Policy } from '#domain/policy';
@@ -115,7 +115,7 @@ describe('reading the history', () => {
       taskId: 'operator-task',
     });
     expect(iot).toHaveReceivedCommandWith(ListAuditMitigationActionsTasksCommand, {
-      startTime: new Date(NOW - 90 * 86_400_000),
+      startTime: new Date(NOW - 89 * 86_400_000),
       endTime: new Date(NOW),
     });
   });
@@ -193,7 +193,7 @@ describe('failing safe', () => {
     iot.on(ListAuditMitigationActionsTasksCommand).resolves({ tasks: [task('x', 1)], nextToken: 'more' });
     expect(await io().readHistory(request)).toEqual({
       status: 'unreadable',
-      detail: `more than ${MAX_TASK_PAGES * 250} audit mitigation tasks in 90 days`,
+      detail: `more than ${MAX_TASK_PAGES * 250} audit mitigation tasks in 89 days`,
     });
     expect(iot).toHaveReceivedCommandTimes(ListAuditMitigationActionsTasksCommand, MAX_TASK_PAGES);
   });
@@ -304,6 +304,11 @@ describe('the planner’s loop guard', () => {
     expect(plan).toMatchObject({ kind: 'nothing-to-do', reason: 'no-check-to-mitigate' });
     const done = await guard.suppress(plan, CURRENT, 'stack');
     expect(done.loopGuard?.status === 'checked' && done.loopGuard.suppressions[0]?.status).toBe('suppressed');
+  });
+
+  it('takes the later of its clock and the audit’s start as now (the local stack’s clock runs ahead)', () => {
+    expect(loopGuardNow({ taskStartTime: NOW }, NOW - 3_600_000)).toBe(NOW);
+    expect(loopGuardNow({ taskStartTime: NOW - 3_600_000 }, NOW)).toBe(NOW);
   });
 
   it('plans as usual when the policy turns it off, reading nothing', async () => {
