@@ -1,7 +1,7 @@
 // In a dry run, an audit whose every check to mitigate is held back by its cap starts no execution, so
 // the planner reports it: through the template's wiring, to the reports topic (the local SNS endpoint
 // serves Publish). Under enforce, such an audit starts an execution that waits for an approval
-// (tests/e2e/approve-held-back.test.ts).
+// (tests/statemachine/approval.test.ts).
 
 import {
   deviceCertificateFinding,
