@@ -7,9 +7,10 @@
 import type { TaskStatisticsForAuditCheck } from '@aws-sdk/client-iot';
 import type { FleetSummary, HistoryCounts } from '@device-defender-remediation/local-cloud';
 import { type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
+import type { LoopGuardRecord } from '#domain/loop-guard';
 import type { VerificationReport } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
-import type { DemoResult } from './demo.ts';
+import type { DemoResult, Round } from './demo.ts';
 
 export interface StartDocument {
   readonly schemaVersion: 1;
@@ -21,6 +22,32 @@ export interface StartDocument {
   /** The policy file, as given or the default. */
   readonly policyFile: string;
   readonly stackName: string;
+  /** How many audits were remediated (`--audits`); the document's other fields are about the last one. */
+  readonly audits: number;
+  /** The audits before the last (`--audits` above 1), oldest first, one a day; empty for one audit. */
+  readonly earlierAudits: readonly {
+    readonly auditTaskId: string;
+    /** The execution's status, or the planner's outcome when it started none. */
+    readonly outcome: string;
+    readonly executionName: string | null;
+    /** The checks the plan mitigated. */
+    readonly checks: readonly string[];
+    /** The plan's loop guard record (functions/domain/loop-guard.ts); null when it found nothing. */
+    readonly loopGuard: LoopGuardRecord | null;
+    /** The audits the execution started to verify its mitigation, and what the planner answered to each. */
+    readonly verificationAudits: readonly { readonly auditTaskId: string; readonly planner: string }[];
+  }[];
+  /** The account's audit suppressions at the end (ListAuditSuppressions); null when not listed (one audit). */
+  readonly suppressions:
+    | readonly {
+        readonly checkName: string;
+        readonly resourceIdentifier: Readonly<Record<string, unknown>>;
+        /** ISO 8601; null when indefinite. */
+        readonly expirationDate: string | null;
+        readonly suppressIndefinitely: boolean;
+        readonly description: string | null;
+      }[]
+    | null;
   readonly auditTaskId: string;
   /** As the human output's "Done:" line: the execution's status, or the planner's outcome when it started none. */
   readonly outcome: string;
@@ -39,6 +66,8 @@ export interface StartDocument {
       readonly totalResourcesCount: number;
     }[];
     readonly heldBack: readonly HeldBackCheck[];
+    /** The loop guard's record: the checks it left out and their suppressions; null when it found nothing. */
+    readonly loopGuard: LoopGuardRecord | null;
     /** The plan's own counts; null when no execution started (every check held back). */
     readonly summary: {
       readonly checksToMitigate: number;
@@ -117,6 +146,16 @@ export function startDocument(result: DemoResult, inputs: StartInputs): StartDoc
     switch: inputs.switchValue,
     policyFile: inputs.policyFile,
     stackName: result.stackName,
+    audits: (result.rounds?.length ?? 0) + 1,
+    earlierAudits: (result.rounds ?? []).map(earlierAudit),
+    suppressions:
+      result.suppressions?.map((s) => ({
+        checkName: s.checkName ?? '',
+        resourceIdentifier: { ...s.resourceIdentifier },
+        expirationDate: s.expirationDate?.toISOString() ?? null,
+        suppressIndefinitely: s.suppressIndefinitely ?? false,
+        description: s.description ?? null,
+      })) ?? null,
     auditTaskId: result.auditTaskId,
     outcome: demoOutcome(result),
     planner: result.planned,
@@ -171,13 +210,35 @@ function planOf(result: DemoResult): StartDocument['plan'] {
       mode: plan.mode.effective,
       checks,
       heldBack: heldBackChecks(plan.decisions),
+      loopGuard: plan.loopGuard ?? null,
       summary: plan.summary,
     };
   }
   // Every check held back: the planner's answer names them; no plan was started.
   if (planned.outcome === 'nothing-to-do' && planned.heldBack)
-    return { executionName: null, mode: null, checks: [], heldBack: planned.heldBack, summary: null };
+    return {
+      executionName: null,
+      mode: null,
+      checks: [],
+      heldBack: planned.heldBack,
+      loopGuard: null,
+      summary: null,
+    };
   return null;
+}
+
+function earlierAudit(round: Round): StartDocument['earlierAudits'][number] {
+  return {
+    auditTaskId: round.auditTaskId,
+    outcome: round.outcome?.status ?? round.planned.outcome,
+    executionName: round.planned.outcome === 'started' ? round.planned.executionName : null,
+    checks: Object.keys(round.plan?.auditCheckToActionsMapping ?? {}),
+    loopGuard: round.plan?.loopGuard ?? null,
+    verificationAudits: round.verifications.map((v) => ({
+      auditTaskId: v.auditTaskId,
+      planner: v.planned.outcome,
+    })),
+  };
 }
 
 function executionOf(

@@ -3,11 +3,15 @@
  * notification goes through the template's wiring (SNS topic -> SQS -> Pipe -> event bus -> rule) to
  * the real planner as an "Audit Completed" event, the planner's real SFN client starts the real state
  * machine, which starts and follows the mitigation task, audits the checks it fixed again (its
- * verification audit) and reports; the report's verification shows them before and after.
+ * verification audit) and reports; the report's verification shows them before and after. With `audits` above 1, the fleet's daily scheduled audit runs that many
+ * days in a row through the stack, the last one shown in full: the loop guard's case (a certificate
+ * its owner re-activates) is suppressed at the fourth.
  */
 import {
+  type AuditSuppression,
   DescribeAccountAuditConfigurationCommand,
   DescribeAuditMitigationActionsTaskCommand,
+  ListAuditSuppressionsCommand,
   StartOnDemandAuditTaskCommand,
   type TaskStatisticsForAuditCheck,
 } from '@aws-sdk/client-iot';
@@ -21,6 +25,7 @@ import {
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
 import type { HeldBackSummary } from '#domain/held-back-report';
+import { loopGuardLines } from '#domain/loop-guard';
 import type { RemediationPlan } from '#domain/plan';
 import {
   type RemediationReport,
@@ -36,6 +41,11 @@ export interface DemoOptions {
   readonly policy?: unknown;
   /** Findings the emulator mitigates per virtual second (the `large` preset wants more). */
   readonly findingsPerSecond?: number;
+  /**
+   * How many daily scheduled audits to remediate in a row (default 1: one on-demand audit); the last is
+   * shown in full, the earlier ones a few lines each. The `demo` preset only (its DailyAudit).
+   */
+  readonly audits?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -71,6 +81,10 @@ export interface DemoResult {
   readonly nonCompliant: { readonly before: Record<string, number>; readonly after?: Record<string, number> };
   readonly virtualMs: number;
   readonly realMs: number;
+  /** With `audits` above 1: the earlier audits, one a day, oldest first (the last is the one above). */
+  readonly rounds?: readonly Round[];
+  /** With `audits` above 1: the account's audit suppressions at the end (ListAuditSuppressions). */
+  readonly suppressions?: readonly AuditSuppression[];
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -93,9 +107,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `Runtime switch: ${options.switchValue}; policy: ${options.policy === undefined ? 'the bundled default' : 'from the policy parameter'}`,
     );
 
+    const repeated = (options.audits ?? 1) > 1;
+    const rounds = repeated
+      ? await earlierRounds(stack, (options.audits ?? 1) - 1, (line) => log(`${clock()} ${line}`))
+      : undefined;
     const first = await completedAudit(
       stack,
-      options.preset === 'large' ? undefined : await startAudit(stack),
+      options.preset === 'large'
+        ? undefined
+        : repeated
+          ? stack.emulator.service.runScheduledAudit(DAILY_AUDIT)
+          : await startAudit(stack),
     );
     log(
       `${clock()} Audit ${first.taskId} ${first.taskStatus}: ${first.nonCompliantChecksCount} of ${first.totalChecksCount} checks non-compliant`,
@@ -113,6 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       planned,
       fleetBefore,
       nonCompliant: { before: nonCompliantByCheck(first) },
+      ...(rounds === undefined ? {} : { rounds }),
     };
     if (planned.outcome !== 'started') {
       // The planner reports an audit whose every check a cap holds back: show it, naming each cap.
@@ -129,6 +152,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const heldBack = reports.at(-1);
       return {
         ...base,
+        ...(repeated ? { suppressions: await showSuppressions(stack, log) } : {}),
         ...(heldBack === undefined ? {} : { report: heldBack.message }),
         ...(heldBack?.subject === undefined ? {} : { reportSubject: heldBack.subject }),
         ...(heldBack?.attributes?.report === undefined
@@ -162,6 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       log(
         `(Scripts read the summary from the message attribute "report": outcome ${reportSummary.outcome.name}, ${reportSummary.checks?.length ?? 0} checks.)`,
       );
+    const suppressions = repeated ? await showSuppressions(stack, log) : undefined;
 
     const fleetAfter = stack.emulator.service.fleetSummary();
     // The state machine's own verification audit is the "after" (README "Verification").
@@ -184,6 +209,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ...(reportSubject === undefined ? {} : { reportSubject }),
       ...(reportSummary === undefined ? {} : { reportSummary }),
       fleetAfter,
+      ...(suppressions === undefined ? {} : { suppressions }),
       nonCompliant: { ...base.nonCompliant, ...(after === undefined ? {} : { after }) },
       virtualMs,
       realMs: Date.now() - realStart,
@@ -358,4 +384,109 @@ export function formatDuration(ms: number): string {
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 7200) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+// --- Audit after audit (--audits N): the loop guard -------------------------------------------------
+
+/** The demo fleet's daily scheduled audit (local-cloud/emulator/presets/demo-fleet.ts). */
+export const DAILY_AUDIT = 'DailyAudit';
+const DAY_MS = 86_400_000;
+
+/** One scheduled audit remediated through the stack, as the day's audit is. */
+export interface Round {
+  readonly auditTaskId: string;
+  readonly planned: PlanRemediationResult;
+  /** The plan the execution started with (its input), when one started. */
+  readonly plan?: RemediationPlan;
+  readonly outcome?: ExecutionOutcome;
+  readonly report?: string;
+  readonly reportSummary?: RemediationReport;
+  /** The audits the execution started to verify its mitigation, and what the planner answered to each. */
+  readonly verifications: readonly {
+    readonly auditTaskId: string;
+    readonly planned: PlanRemediationResult;
+  }[];
+}
+
+/**
+ * Runs the fleet's scheduled audit now and remediates it through the stack: its notification reaches
+ * the planner, the execution runs to its end, and the notifications of the verification audits it
+ * started reach the planner too, as in an account whose every audit notifies the stack.
+ */
+export async function scheduledRound(stack: LocalStack): Promise<Round> {
+  const auditTaskId = stack.emulator.service.runScheduledAudit(DAILY_AUDIT);
+  const notification = await completedAudit(stack, auditTaskId);
+  const seen = stack.notifications.length;
+  const planned = plannerResult<PlanRemediationResult>(await stack.publishAuditNotification(notification));
+  if (planned.outcome !== 'started') return { auditTaskId, planned, verifications: [] };
+  const execution = stack.runner.describeExecution(planned.executionArn)!;
+  while (execution.status === 'RUNNING') await stack.clock.sleep(5_000);
+  const outcome = await execution.result;
+  const published = stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn);
+  const reportSummary = summaryFromAttributes(published?.messageAttributes);
+  const verifications: Round['verifications'][number][] = [];
+  for (const later of stack.notifications.slice(seen))
+    verifications.push({
+      auditTaskId: later.taskId,
+      planned: plannerResult<PlanRemediationResult>(await stack.publishAuditNotification(later)),
+    });
+  return {
+    auditTaskId,
+    planned,
+    plan: execution.input as RemediationPlan,
+    outcome,
+    ...(published === undefined ? {} : { report: published.message }),
+    ...(reportSummary === undefined ? {} : { reportSummary }),
+    verifications,
+  };
+}
+
+/** `count` daily audits, a day apart, a few lines each: what was mitigated and what the loop guard did. */
+async function earlierRounds(
+  stack: LocalStack,
+  count: number,
+  log: (line: string) => void,
+): Promise<Round[]> {
+  const rounds: Round[] = [];
+  for (let day = 1; day <= count; day++) {
+    const round = await scheduledRound(stack);
+    rounds.push(round);
+    const mitigated = Object.keys(round.plan?.auditCheckToActionsMapping ?? {}).length;
+    log(
+      `Audit ${day} of ${count + 1} (${round.auditTaskId}, scheduled): ${describePlanned(round.planned)}` +
+        (round.outcome ? `, ${mitigated} checks mitigated, execution ${round.outcome.status}` : '') +
+        (round.verifications.length
+          ? `; verification audit ${round.verifications.map((v) => `${v.auditTaskId}: ${v.planned.outcome}`).join(', ')}`
+          : ''),
+    );
+    for (const line of loopGuardLines(round.plan?.loopGuard).filter((l) => l !== '')) log(`    ${line}`);
+    await stack.clock.sleep(DAY_MS);
+  }
+  return rounds;
+}
+
+/** The account's audit suppressions as ListAuditSuppressions answers (the loop guard's among them). */
+async function showSuppressions(stack: LocalStack, log: (line: string) => void): Promise<AuditSuppression[]> {
+  const suppressions: AuditSuppression[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await stack.iot.send(new ListAuditSuppressionsCommand({ maxResults: 250, nextToken }));
+    suppressions.push(...(page.suppressions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  log('');
+  log(
+    `Audit suppressions (ListAuditSuppressions): ${suppressions.length === 0 ? 'none' : suppressions.length}`,
+  );
+  for (const s of suppressions)
+    log(
+      `    ${s.checkName} ${describeIdentifier(s.resourceIdentifier)} until ${s.suppressIndefinitely ? 'deleted' : (s.expirationDate?.toISOString() ?? '-')}`,
+    );
+  return suppressions;
+}
+
+function describeIdentifier(identifier: AuditSuppression['resourceIdentifier']): string {
+  return Object.entries(identifier ?? {})
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(' ');
 }

@@ -1,9 +1,10 @@
 /**
- * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large] [--json FILE|-]`
+ * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large] [--audits N] [--json FILE|-]`
  * The whole remediation story locally, on the embedded emulator and the local Step Functions engine,
  * through the real planner, state machine and report code. Enforce by default here: the fleet is
  * emulated. The default policy file is local/samples/demo-policy.yaml. `--json` writes the results as
- * JSON too (local/demo-document.ts).
+ * JSON too (local/demo-document.ts). `--audits N` remediates the demo fleet's daily audit N days in a
+ * row, showing the loop guard's suppressions (from the fourth with the default loopGuard).
  */
 import { formatIssue } from '#domain/json-schema';
 import { HELP_OPTION, parseCommandLine, refuse } from './cli/args.ts';
@@ -13,12 +14,17 @@ import { demoOutcome, startDocument } from './demo-document.ts';
 import { readPolicyFile } from './policy-file.ts';
 
 const DEMO_POLICY = new URL('./samples/demo-policy.yaml', import.meta.url);
+/** The most daily audits in a row (each takes about half a second of real time). */
+const MAX_AUDITS = 30;
 
 const command = {
   name: 'npm start',
   usage: [
-    'usage: npm start -- [--switch enforce|dry-run|paused] [--policy FILE] [--preset demo|large] [--json FILE|-]',
+    'usage: npm start -- [--switch enforce|dry-run|paused] [--policy FILE] [--preset demo|large] [--audits N] [--json FILE|-]',
     'Runs the whole remediation story on the local stack (emulated fleet; enforce by default).',
+    `--audits N: remediate the demo fleet's daily scheduled audit N days in a row (1-${MAX_AUDITS}, default 1: one`,
+    '  on-demand audit); the last is shown in full, then the audit suppressions. The loop guard suppresses',
+    '  the certificate its owner keeps re-activating at the 4th audit (policy loopGuard.afterAudits 3).',
     JSON_OPTION_USAGE,
   ].join('\n'),
   options: {
@@ -26,6 +32,7 @@ const command = {
     switch: { type: 'string', default: 'enforce' },
     policy: { type: 'string' },
     preset: { type: 'string', default: 'demo' },
+    audits: { type: 'string', default: '1' },
     json: { type: 'string' },
   },
 } as const;
@@ -39,6 +46,11 @@ async function main() {
     return refuse(command, `--switch: "${args.switch}" is not one of enforce, dry-run, paused`);
   if (!['demo', 'large'].includes(args.preset))
     return refuse(command, `--preset: "${args.preset}" is not one of demo, large`);
+  if (!/^\d+$/.test(args.audits) || Number(args.audits) < 1 || Number(args.audits) > MAX_AUDITS)
+    return refuse(command, `--audits: "${args.audits}" is not a whole number from 1 to ${MAX_AUDITS}`);
+  const audits = Number(args.audits);
+  if (audits > 1 && args.preset !== 'demo')
+    return refuse(command, `--audits: ${audits} audits need --preset demo (its daily scheduled audit)`);
   const jsonProblem = args.json === undefined ? undefined : jsonTargetProblem(args.json);
   if (jsonProblem) return refuse(command, jsonProblem);
   // With the JSON on stdout, the lines for people go to stderr.
@@ -56,6 +68,7 @@ async function main() {
     switchValue: args.switch,
     policy: policy.policy,
     ...(args.preset === 'large' ? { findingsPerSecond: 2_000 } : {}),
+    audits,
     log: (line) => say(line),
   });
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
