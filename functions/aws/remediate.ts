@@ -258,7 +258,10 @@ export async function auditOrigin(audit: Audit, markerPath: string): Promise<Aud
     readMarker(verificationMarkerName(markerPath, audit.auditTaskId)),
     readMarker(verificationStartingName(markerPath)),
   ]);
-  return classifyAudit(audit, marker?.Value, starting?.LastModifiedDate?.getTime(), Date.now());
+  // Never earlier than the audit's own start (AWS's clock): the local stack's virtual clock runs ahead
+  // of the functions' (as functions/aws/loop-guard.ts's loopGuardNow notes); in AWS this is the clock.
+  const now = Math.max(Date.now(), audit.taskStartTime);
+  return classifyAudit(audit, marker?.Value, starting?.LastModifiedDate?.getTime(), now, starting?.Value);
 }
 
 async function readMarker(name: string): Promise<Parameter | undefined> {

@@ -33,6 +33,14 @@ export function runNames(mode: EffectiveMode, auditTaskId: string, rerun?: numbe
   return { executionName: name, mitigationTaskId: name, clientRequestToken: name };
 }
 
+/** Is `name` one of the run names of this audit (`<mode>-<auditTaskId>`, or a re-run's `-r<n>`)? */
+export function isRunOfAudit(name: string, auditTaskId: string): boolean {
+  const rest = Object.values(MODE_PREFIX).some((prefix) => name.startsWith(`${prefix}-${auditTaskId}`))
+    ? name.slice(4 + auditTaskId.length)
+    : undefined;
+  return rest !== undefined && /^(-r\d{1,6})?$/.test(rest);
+}
+
 /**
  * The task an operator's approval starts for the checks a cap held back (functions/domain/approval.ts):
  * `<execution name>-a1`, task id and client request token alike. The state machine derives it from

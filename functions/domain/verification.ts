@@ -6,6 +6,7 @@
  * the sweep), and the before/after comparison by resource identifier (finding ids change per audit).
  */
 import type { MitigationActionType } from './catalogue.ts';
+import { isRunOfAudit } from './names.ts';
 import type { Policy } from './policy.ts';
 
 /**
@@ -68,6 +69,12 @@ export function verificationStartingName(path: string): string {
 export const VERIFICATION_PENDING_MS = 15 * 60_000;
 /** Clock skew allowed between Parameter Store's LastModifiedDate and IoT's taskStartTime. */
 export const VERIFICATION_CLOCK_SKEW_MS = 60_000;
+/**
+ * How long after the starting marker the state machine's StartOnDemandAuditTask may start its audit: the
+ * call and its throttling retries (2 + 4 + 8 + 16 s at most) with room to spare. An audit that started
+ * later is not the one this marker announced, so it is an operator's and is planned at once.
+ */
+export const VERIFICATION_START_WINDOW_MS = 2 * 60_000;
 
 export type AuditOrigin =
   | { readonly kind: 'verification'; readonly startedBy: string }
@@ -77,22 +84,26 @@ export type AuditOrigin =
 /**
  * Is this audit one the state machine started to verify a remediation? Only on-demand audits can be
  * (StartOnDemandAuditTask makes ON_DEMAND_AUDIT_TASK audits). A marker says so for good. Without one,
- * an on-demand audit that started after the last starting marker, while that marker is recent, may be
- * a verification whose marker is still being written: it is neither remediated nor refused, and the
- * sweep decides later.
+ * an on-demand audit that started just after the last starting marker (within the start's window),
+ * while that marker is recent, may be a verification whose marker is still being written: it is
+ * neither remediated nor refused, and the sweep decides later.
  */
 export function auditOrigin(
-  audit: { readonly taskType: string; readonly taskStartTime: number },
+  audit: { readonly auditTaskId: string; readonly taskType: string; readonly taskStartTime: number },
   marker: string | undefined,
   lastStarting: number | undefined,
   now: number,
+  startingBy?: string,
 ): AuditOrigin {
   if (audit.taskType !== 'ON_DEMAND_AUDIT_TASK') return { kind: 'other' };
   if (marker !== undefined) return { kind: 'verification', startedBy: marker };
+  // The execution that wrote the starting marker remediates this very audit: it verifies with another.
+  if (startingBy !== undefined && isRunOfAudit(startingBy, audit.auditTaskId)) return { kind: 'other' };
   if (
     lastStarting !== undefined &&
     now - lastStarting <= VERIFICATION_PENDING_MS &&
-    audit.taskStartTime >= lastStarting - VERIFICATION_CLOCK_SKEW_MS
+    audit.taskStartTime >= lastStarting - VERIFICATION_CLOCK_SKEW_MS &&
+    audit.taskStartTime <= lastStarting + VERIFICATION_START_WINDOW_MS + VERIFICATION_CLOCK_SKEW_MS
   )
     return { kind: 'verification-pending', startingSince: lastStarting };
   return { kind: 'other' };

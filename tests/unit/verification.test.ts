@@ -7,7 +7,9 @@ import {
   compareAudits,
   resourceKey,
   unfixedResources,
+  VERIFICATION_CLOCK_SKEW_MS,
   VERIFICATION_PENDING_MS,
+  VERIFICATION_START_WINDOW_MS,
   verificationMarkerName,
   verificationMarkerPath,
   verificationStartingName,
@@ -65,7 +67,7 @@ describe('the checks to verify', () => {
 
 describe('recognising a verification audit', () => {
   const now = Date.UTC(2026, 0, 1, 12);
-  const onDemand = { taskType: 'ON_DEMAND_AUDIT_TASK', taskStartTime: now - 60_000 };
+  const onDemand = { auditTaskId: 'a1b2', taskType: 'ON_DEMAND_AUDIT_TASK', taskStartTime: now - 60_000 };
   it('puts the markers beside the switch, where the template puts them', () => {
     const path = verificationMarkerPath('/my-stack/runtime-switch');
     expect(path).toBe('/my-stack/verification-audits');
@@ -93,6 +95,22 @@ describe('recognising a verification audit', () => {
       auditOrigin({ ...onDemand, taskStartTime: now - 600_000 }, undefined, now - 120_000, now).kind,
     ).toBe('other');
     expect(auditOrigin(onDemand, undefined, undefined, now).kind).toBe('other');
+  });
+  it('an audit is never the verification of its own remediation (the starting marker names its run)', () => {
+    expect(auditOrigin(onDemand, undefined, now - 30_000, now, 'enf-a1b2').kind).toBe('other');
+    expect(auditOrigin(onDemand, undefined, now - 30_000, now, 'enf-a1b2-r12').kind).toBe('other');
+    // Another audit's run, or a name that merely starts alike, leaves the race open.
+    expect(auditOrigin(onDemand, undefined, now - 30_000, now, 'enf-a1b2c').kind).toBe(
+      'verification-pending',
+    );
+    expect(auditOrigin(onDemand, undefined, now - 30_000, now, 'enf-zz').kind).toBe('verification-pending');
+  });
+  it("an unmarked on-demand audit that started after the start's window is an operator's at once", () => {
+    const starting = now - 10 * 60_000;
+    const at = (ms: number) => ({ ...onDemand, taskStartTime: starting + ms });
+    const window = VERIFICATION_START_WINDOW_MS + VERIFICATION_CLOCK_SKEW_MS;
+    expect(auditOrigin(at(window), undefined, starting, now).kind).toBe('verification-pending');
+    expect(auditOrigin(at(window + 1), undefined, starting, now).kind).toBe('other');
   });
 });
 
