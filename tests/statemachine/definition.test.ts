@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { substitute } from '@device-defender-remediation/local-cloud';
+import { parseTemplate, readTemplateText, substitute } from '@device-defender-remediation/local-cloud';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import {
@@ -48,6 +48,50 @@ describe('remediation.asl.json', () => {
     expect(rules('PollAgain')[3]).toMatchObject({
       NumericGreaterThanEquals: lastScheduled,
       Next: 'WaitToPollAtCap',
+    });
+  });
+
+  it('polls the verification audit again by the same rules after a describe and after a throttled one', () => {
+    // One Choice per poll: the rules of VerificationPollAgain end VerificationAuditStatus too.
+    const rules = (state: string) => (states[state]!.Choices as unknown[]).slice(-2);
+    expect(rules('VerificationAuditStatus')).toEqual(rules('VerificationPollAgain'));
+    expect(states.VerificationPollAgain!.Choices).toHaveLength(2);
+    expect(states.VerificationAuditStatus!.Default).toBe(states.VerificationPollAgain!.Default);
+    expect(states.VerificationAuditStatus!.Default).toBe('WaitToPollVerification');
+    expect(rules('VerificationPollAgain')[1]).toMatchObject({
+      NumericGreaterThanEquals: pollWaitSchedule().length - 1,
+      Next: 'WaitToPollVerificationAtCap',
+    });
+    // A describe without TaskStatus (an optional member) or a throttled one still goes through the rules.
+    expect(states.VerificationAuditStatus!.Choices).toContainEqual({
+      Not: { Variable: '$.verification.audit.TaskStatus', IsPresent: true },
+      Next: 'VerificationPollAgain',
+    });
+    expect(JSON.stringify(states.DescribeVerificationAudit!.Catch)).toContain(
+      '"Next":"VerificationPollAgain"',
+    );
+  });
+
+  it('goes straight to the first wait, where no rule of the poll Choices can match yet', () => {
+    expect(states.FollowStartedTask!.Next).toBe('WaitToPoll');
+    expect(states.AdoptExistingTask!.Next).toBe('WaitToPoll');
+    expect(states.MarkVerificationAudit!.Next).toBe('WaitToPollVerification');
+    // Before the first wait: no poll counted, no switch read due, and the deadline beyond the first wait,
+    // whatever DeadlineSeconds the template accepts.
+    const begin = states.Begin!.Parameters as { poll: Record<string, unknown> };
+    expect(begin.poll).toMatchObject({
+      count: 0,
+      waitSeconds: pollWaitSchedule()[0],
+      readSwitchAtNextPoll: false,
+    });
+    const prepare = states.PrepareVerification!.Parameters as { poll: Record<string, unknown> };
+    expect(prepare.poll).toMatchObject({ count: 0, waitSeconds: pollWaitSchedule()[0] });
+    const deadline = parseTemplate(readTemplateText()).Parameters?.DeadlineSeconds as { MinValue?: number };
+    expect(deadline.MinValue).toBeGreaterThan(pollWaitSchedule()[0]!);
+    // The switch was just read: the start is reached only when it says enforce.
+    expect(states.SwitchAsPlanned!.Choices).toContainEqual({
+      Not: { Variable: '$.switch.value', StringEquals: 'enforce' },
+      Next: 'OutcomePaused',
     });
   });
 
