@@ -9,7 +9,7 @@
 BUILD = node --import tsx scripts/build-functions.ts --outdir "$(ARTIFACTS_DIR)" --function
 
 .PHONY: build-PlanRemediationFunction build-SweepAuditsFunction build-CleanupExecutionFunction \
-	build-ReportRemediationFunction build-AuditConfigurationFunction
+	build-ReportRemediationFunction build-AuditConfigurationFunction build-ApproveHeldBackFunction
 
 build-PlanRemediationFunction:
 	$(BUILD) PlanRemediationFunction
@@ -25,3 +25,6 @@ build-ReportRemediationFunction:
 
 build-AuditConfigurationFunction:
 	$(BUILD) AuditConfigurationFunction
+
+build-ApproveHeldBackFunction:
+	$(BUILD) ApproveHeldBackFunction

@@ -156,6 +156,12 @@ export const FUNCTION_ENVIRONMENTS = {
     callBudgetPerCheck: wholeNumber('REPORT_CALL_BUDGET_PER_CHECK', 1, 1000, 'API calls', OPTIONAL),
   },
   'audit-configuration': {},
+  'approve-held-back': {
+    // The execution an approval names is this state machine's (DescribeExecution, by its ARN).
+    stateMachineArn: REMEDIATION.stateMachineArn,
+    // Where a waiting execution keeps its task token: <path>/<execution name> (docs/decisions/approval.md).
+    approvalParameterPath: parameterName('APPROVAL_PARAMETER_PATH', REQUIRED),
+  },
 } as const;
 
 /**

@@ -143,6 +143,39 @@ export function answerFor(
   };
 }
 
+/**
+ * What a running execution's plan held back, from DescribeExecution's `input` (the plan, JSON): its
+ * `approval` section, or undefined when the input has none or is not a plan (a member of the wrong
+ * type counts as none: nothing can be approved from it).
+ */
+export function waitingApprovalOf(input: string | undefined): ApprovalSection | undefined {
+  let plan: unknown;
+  try {
+    plan = JSON.parse(input ?? 'null');
+  } catch {
+    return undefined;
+  }
+  const approval = (plan as { approval?: unknown } | null)?.approval;
+  return validate(approvalSectionSchema, approval, 'approval').length === 0
+    ? (approval as ApprovalSection)
+    : undefined;
+}
+
+const checkMap: JsonSchema = {
+  type: 'object',
+  additionalProperties: { type: 'array', items: { type: 'string' } },
+};
+const approvalSectionSchema: JsonSchema = {
+  type: 'object',
+  required: ['checks', 'taskId', 'auditCheckToReasonCodeFilter', 'auditCheckToActionsMapping'],
+  properties: {
+    checks: { type: 'array', items: { type: 'string' } },
+    taskId: { type: 'string' },
+    auditCheckToReasonCodeFilter: checkMap,
+    auditCheckToActionsMapping: checkMap,
+  },
+};
+
 function refuse(reason: ApprovalRefusal['reason'], detail: string) {
   return { ok: false as const, refusal: { reason, detail } as ApprovalRefusal };
 }

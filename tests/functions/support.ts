@@ -79,6 +79,7 @@ export function setStackEnvironment(extra: Record<string, string | undefined> = 
     ACTION_NAME_PREFIX: 'ddr',
     REPORTS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:reports`,
     SWEEP_WINDOW_HOURS: '48',
+    APPROVAL_PARAMETER_PATH: '/ddr/approvals',
     ...extra,
   };
   for (const [key, value] of Object.entries(env)) {
@@ -93,6 +94,7 @@ interface FunctionModules {
   'cleanup-execution': typeof import('../../functions/cleanup-execution/index.ts');
   'report-remediation': typeof import('../../functions/report-remediation/index.ts');
   'audit-configuration': typeof import('../../functions/audit-configuration/index.ts');
+  'approve-held-back': typeof import('../../functions/approve-held-back/index.ts');
 }
 
 let coldStarts = 0;

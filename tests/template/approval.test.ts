@@ -38,4 +38,43 @@ describe('approval of held-back checks in the template', () => {
         for (const s of onApprovals(id)) expect(s.Action, id).not.toContain('ssm:PutParameter');
     expect(Object.keys(resources)).toContain('StateMachineRole');
   });
+
+  it('lets only the approve function read the tokens and answer a waiting execution', () => {
+    const readers = resourcesOfType('AWS::IAM::Role')
+      .filter(([id]) =>
+        roleStatements(id).some(
+          (s) => s.Action.includes('ssm:GetParameter') && JSON.stringify(s.Resource).includes('/approvals/'),
+        ),
+      )
+      .map(([id]) => id);
+    expect(readers).toEqual(['ApproveHeldBackRole']);
+    const answering = resourcesOfType('AWS::IAM::Role')
+      .filter(([id]) => roleStatements(id).some((s) => s.Action.some((a) => a.startsWith('states:SendTask'))))
+      .map(([id]) => id);
+    expect(answering).toEqual(['ApproveHeldBackRole']);
+    const statements = roleStatements('ApproveHeldBackRole').map((s) => [s.Action, s.Resource]);
+    expect(statements).toContainEqual([['ssm:GetParameter'], [{ 'Fn::Sub': APPROVALS }]]);
+    expect(statements).toContainEqual([['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']]);
+    // No heartbeat: the waiting state sets none.
+    expect(JSON.stringify(statements)).not.toContain('SendTaskHeartbeat');
+  });
+
+  it("hands the operators' approvals on the stack's bus to approve-held-back, with the token path", () => {
+    const rule = resources.ApprovalRequestedRule!.Properties!;
+    expect(rule.EventBusName).toEqual({ Ref: 'EventBus' });
+    expect(rule.EventPattern).toEqual({
+      source: ['custom.devicedefender'],
+      'detail-type': ['Held-Back Check Approval Requested'],
+    });
+    expect((rule.Targets as { Arn: Json }[]).map((t) => t.Arn)).toEqual([
+      { 'Fn::GetAtt': ['ApproveHeldBackFunction', 'Arn'] },
+    ]);
+    const fn = resources.ApproveHeldBackFunction!.Properties!;
+    expect((fn.Environment as { Variables: Record<string, Json> }).Variables).toEqual({
+      STATE_MACHINE_ARN: { Ref: 'RemediationStateMachine' },
+      // The same path as the ASL's ApprovalParameterPath.
+      APPROVAL_PARAMETER_PATH: (machine.DefinitionSubstitutions as Record<string, Json>)
+        .ApprovalParameterPath,
+    });
+  });
 });

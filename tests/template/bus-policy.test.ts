@@ -23,6 +23,7 @@ import { resources, template } from './support.ts';
 const SOURCE = 'custom.devicedefender';
 const COMPLETED = 'Audit Completed';
 const RERUN = 'Audit Remediation Requested';
+const APPROVAL = 'Held-Back Check Approval Requested';
 const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/remediation-operator`;
 const SSO_OPERATORS = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Operator_*`;
 const SSO_SESSION_ROLE = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Operator_0123abcd`;
@@ -73,8 +74,19 @@ describe('the event bus policy, with operators', () => {
     expect(allowed(put(policy, who, RERUN, 'my.app'))).toBe('arn' in who && operators.has(who.arn));
   });
 
+  it.each(principals)('%s approves what a cap held back only if it is an operator', (_, who) => {
+    expect(allowed(put(policy, who, APPROVAL))).toBe('arn' in who && operators.has(who.arn));
+    expect(allowed(put(policy, who, APPROVAL, 'my.app'))).toBe('arn' in who && operators.has(who.arn));
+  });
+
   it.each(principals)('%s puts no other detail-type under the stack source', (_, who) => {
-    for (const detailType of ['Audit Started', 'audit completed', 'Audit Remediation Requested ', ''])
+    for (const detailType of [
+      'Audit Started',
+      'audit completed',
+      'Audit Remediation Requested ',
+      'Held-Back Check Approved',
+      '',
+    ])
       expect(put(policy, who, detailType), detailType).toBe('deny');
   });
 
@@ -109,8 +121,9 @@ describe('the event bus policy, with no operators (the default)', () => {
     ['the account root', ROOT_ARN],
     ['the Pipe', String(deployed.getAtt('AuditNotificationsPipeRole', 'Arn'))],
     ['a developer', DEVELOPER],
-  ])('%s may not request a re-run: nobody may', (_, arn) => {
+  ])('%s may not request a re-run nor approve a held-back check: nobody may', (_, arn) => {
     expect(put(policy, { arn }, RERUN)).toBe('deny');
+    expect(put(policy, { arn }, APPROVAL)).toBe('deny');
   });
 
   it('still lets the Pipe complete audits', () => {

@@ -54,6 +54,9 @@ const NO_RESOURCE_TYPE = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  // Answering a callback task: the token names the task (docs/aws-facts/step-functions.md).
+  'states:SendTaskSuccess',
+  'states:SendTaskFailure',
 ]);
 
 /** Step Functions' log delivery (on '*', as its guide documents), when logging is on. */
@@ -314,6 +317,13 @@ describe('the code and the template agree on calls', () => {
       'iot:CancelAuditMitigationActionsTask',
       'iot:DescribeAuditMitigationActionsTask',
       'sns:Publish',
+    ]);
+    // The approve function answers a waiting execution with the token only it reads.
+    expect([...(byEntry['approve-held-back'] ?? [])].sort()).toEqual([
+      'ssm:GetParameter',
+      'states:DescribeExecution',
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
     ]);
     expect([...(byEntry['audit-configuration'] ?? [])].sort()).toEqual([
       'iot:CreateScheduledAudit',

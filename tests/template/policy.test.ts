@@ -65,7 +65,9 @@ describe('the default policy and the template', () => {
   it('tells the planner the same prefix (ACTION_NAME_PREFIX = stack name)', () => {
     for (const [id, r] of resourcesOfType('AWS::Serverless::Function')) {
       const env = functionEnvironment(id);
-      if ('STATE_MACHINE_ARN' in env) expect(env.ACTION_NAME_PREFIX, id).toEqual({ Ref: 'AWS::StackName' });
+      // The remediation path's functions (those that read the switch) plan with the stack's actions.
+      if ('SWITCH_PARAMETER_NAME' in env)
+        expect(env.ACTION_NAME_PREFIX, id).toEqual({ Ref: 'AWS::StackName' });
       expect(r.Type).toBe('AWS::Serverless::Function');
     }
   });
