@@ -24,9 +24,21 @@ export function npmRun(script: string, args: string[], timeoutMs = 20_000): Outc
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The same, asynchronously, for a command that needs something of this process meanwhile (a port held). */
-export async function npmRunAsync(script: string, args: string[], timeoutMs = 20_000): Promise<Outcome> {
-  const child = spawn('npm', ['run', '-s', script, '--', ...args], { cwd: root, timeout: timeoutMs });
+/**
+ * The same, asynchronously, for a command that needs something of this process meanwhile (a port held,
+ * a local stack serving it); `env`, when given, is the command's whole environment.
+ */
+export async function npmRunAsync(
+  script: string,
+  args: string[],
+  timeoutMs = 20_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+  const child = spawn('npm', ['run', '-s', script, '--', ...args], {
+    cwd: root,
+    timeout: timeoutMs,
+    ...(env === undefined ? {} : { env }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -3,7 +3,8 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { parseRerunRequest } from '#domain/sweep';
-import { callerIdentity, requestRerun, rerunEntry } from '../../cli/rerun.ts';
+import { callerIdentity, putRequest } from '../../cli/operator-request.ts';
+import { rerunEntry } from '../../cli/rerun.ts';
 
 const events = mockClient(EventBridgeClient);
 const sts = mockClient(STSClient);
@@ -76,8 +77,8 @@ describe('npm run rerun', () => {
       .on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] })
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDenied', ErrorMessage: 'no' }] });
-    await expect(requestRerun(new EventBridgeClient({}), built.entry)).resolves.toBe('ev-1');
-    await expect(requestRerun(new EventBridgeClient({}), built.entry)).rejects.toThrow(
+    await expect(putRequest(new EventBridgeClient({}), built.entry)).resolves.toBe('ev-1');
+    await expect(putRequest(new EventBridgeClient({}), built.entry)).rejects.toThrow(
       'EventBridge refused the request: AccessDenied no',
     );
   });
