@@ -10,7 +10,7 @@ import { type HeldBackCheck, heldBackChecks } from '#domain/held-back-report';
 import type { LoopGuardRecord } from '#domain/loop-guard';
 import type { VerificationReport } from '#domain/remediation-report';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
-import type { DemoResult, Round } from './demo.ts';
+import type { DemoResult, MitigationTaskAtEnd, Round } from './demo.ts';
 
 export interface StartDocument {
   readonly schemaVersion: 1;
@@ -85,16 +85,24 @@ export interface StartDocument {
     readonly historyEvents: number;
   } | null;
   /** The mitigation task when the execution ended (DescribeAuditMitigationActionsTask); null when none ran (dry-run). */
-  readonly mitigationTask: {
-    readonly taskId: string;
+  readonly mitigationTask: TaskDocument | null;
+  /**
+   * The wait for an operator's approval of the checks a cap held back (README "Approve what a cap held
+   * back"), as the final report's summary has it; null when the execution did not wait.
+   */
+  readonly approval: {
+    /** approved, rejected, timed-out or not-awaited. */
     readonly status: string;
-    /** Per check, as AWS names them: totalFindingsCount, succeededFindingsCount, failedFindingsCount, ... */
-    readonly statistics: Readonly<Record<string, TaskStatisticsForAuditCheck>>;
-    /** Summed over the checks, as the human progress line prints them. */
-    readonly findingsHandled: number;
-    readonly findingsTotal: number;
+    readonly checks: readonly string[];
+    readonly taskId: string;
+    /** Who approved, as the request said; null unless approved. */
+    readonly requestedBy: string | null;
+    /** The report the execution published as it began to wait (with the approve commands). */
+    readonly waitingReport: string;
+    /** The approved task `<execution>-a1` when the execution ended; null when none ran. */
+    readonly task: TaskDocument | null;
   } | null;
-  /** The report published to the reports topic; null when none was. */
+  /** The report published to the reports topic (the last one: a waiting execution publishes two); null when none was. */
   readonly report: {
     readonly subject: string | null;
     /** The text a person reads. */
@@ -122,6 +130,17 @@ export interface StartDocument {
   readonly realMs: number;
   /** The process's peak resident memory (max RSS), in MB, as the "Done:" line prints it. */
   readonly peakRssMb: number;
+}
+
+/** A mitigation task when the execution ended, as DescribeAuditMitigationActionsTask answered. */
+export interface TaskDocument {
+  readonly taskId: string;
+  readonly status: string;
+  /** Per check, as AWS names them: totalFindingsCount, succeededFindingsCount, failedFindingsCount, ... */
+  readonly statistics: Readonly<Record<string, TaskStatisticsForAuditCheck>>;
+  /** Summed over the checks, as the human progress line prints them. */
+  readonly findingsHandled: number;
+  readonly findingsTotal: number;
 }
 
 export interface StartInputs {
@@ -161,14 +180,8 @@ export function startDocument(result: DemoResult, inputs: StartInputs): StartDoc
     planner: result.planned,
     plan: planOf(result),
     execution: executionOf(result.planned, result.outcome, result.history),
-    mitigationTask: result.mitigationTask
-      ? {
-          taskId: result.mitigationTask.taskId,
-          status: result.mitigationTask.taskStatus,
-          statistics: result.mitigationTask.taskStatistics,
-          ...findingCounts(result.mitigationTask.taskStatistics),
-        }
-      : null,
+    mitigationTask: taskDocument(result.mitigationTask),
+    approval: approvalOf(result),
     report:
       result.report === undefined
         ? null
@@ -186,6 +199,30 @@ export function startDocument(result: DemoResult, inputs: StartInputs): StartDoc
     virtualMs: result.virtualMs,
     realMs: result.realMs,
     peakRssMb: inputs.peakRssMb,
+  };
+}
+
+function taskDocument(task: MitigationTaskAtEnd | undefined): TaskDocument | null {
+  if (task === undefined) return null;
+  return {
+    taskId: task.taskId,
+    status: task.taskStatus,
+    statistics: task.taskStatistics,
+    ...findingCounts(task.taskStatistics),
+  };
+}
+
+function approvalOf(result: DemoResult): StartDocument['approval'] {
+  const summary = result.reportSummary;
+  const approval = summary && 'approval' in summary ? summary.approval : undefined;
+  if (result.approval === undefined || approval === undefined) return null;
+  return {
+    status: approval.status,
+    checks: approval.checks,
+    taskId: approval.taskId,
+    requestedBy: approval.requestedBy ?? null,
+    waitingReport: result.approval.waitingReport,
+    task: taskDocument(result.approval.task),
   };
 }
 

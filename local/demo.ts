@@ -21,17 +21,21 @@ import {
   type FleetSummary,
   type LocalExecution,
   type LocalStack,
+  OPERATOR_ROLE_ARN,
   plannerResult,
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
+import { APPROVAL_DETAIL_TYPE, approvalCommands } from '#domain/approval';
 import type { HeldBackSummary } from '#domain/held-back-report';
 import { loopGuardLines } from '#domain/loop-guard';
+import { approvedTaskName } from '#domain/names';
 import type { RemediationPlan } from '#domain/plan';
 import {
   type RemediationReport,
   summaryFromAttributes,
   type VerificationReport,
 } from '#domain/remediation-report';
+import { approvalEntry } from '../cli/approve.ts';
 import type { PlanRemediationResult } from '../functions/plan-remediation/index.ts';
 
 export interface DemoOptions {
@@ -41,6 +45,12 @@ export interface DemoOptions {
   readonly policy?: unknown;
   /** Findings the emulator mitigates per virtual second (the `large` preset wants more). */
   readonly findingsPerSecond?: number;
+  /**
+   * Approve, as the operator, every check an execution waits for (the checks a cap held back): through
+   * the stack's bus and the approve-held-back function, as `npm run approve` would. Without it the
+   * execution waits until ApprovalTimeoutSeconds (24 hours of virtual time) and reports that.
+   */
+  readonly approve?: boolean;
   /**
    * How many daily scheduled audits to remediate in a row (default 1: one on-demand audit); the last is
    * shown in full, the earlier ones a few lines each. The `demo` preset only (its DailyAudit).
@@ -57,10 +67,16 @@ export interface DemoResult {
   /** The plan the planner started the execution with (its input), when it started one. */
   readonly plan?: RemediationPlan;
   /** The mitigation task when the execution ended, as DescribeAuditMitigationActionsTask answers. */
-  readonly mitigationTask?: {
-    readonly taskId: string;
-    readonly taskStatus: string;
-    readonly taskStatistics: Record<string, TaskStatisticsForAuditCheck>;
+  readonly mitigationTask?: MitigationTaskAtEnd;
+  /**
+   * The checks a cap held back, when the execution waited for an operator: the report it published as it
+   * began to wait (with the approve command), and with `approve`, the approve function's answer and the
+   * approved task `<name>-a1` when the execution ended.
+   */
+  readonly approval?: {
+    readonly waitingReport: string;
+    readonly answer?: unknown;
+    readonly task?: MitigationTaskAtEnd;
   };
   readonly outcome?: ExecutionOutcome;
   readonly history?: LocalExecution['history'];
@@ -85,6 +101,12 @@ export interface DemoResult {
   readonly rounds?: readonly Round[];
   /** With `audits` above 1: the account's audit suppressions at the end (ListAuditSuppressions). */
   readonly suppressions?: readonly AuditSuppression[];
+}
+
+export interface MitigationTaskAtEnd {
+  readonly taskId: string;
+  readonly taskStatus: string;
+  readonly taskStatistics: Record<string, TaskStatisticsForAuditCheck>;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -165,14 +187,47 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
 
     const execution = stack.runner.describeExecution(planned.executionArn)!;
-    await followExecution(stack, execution, planned.executionName, planned.mode === 'enforce', (line) =>
-      log(`${clock()} ${line}`),
+    const approval: { waitingReport?: string; answer?: unknown } = {};
+    const onWaiting = async (): Promise<string | undefined> => {
+      const waiting = stack.runner.snsMessages
+        .filter((m) => m.executionArn === execution.executionArn)
+        .at(-1);
+      approval.waitingReport = waiting?.message ?? '';
+      const checks = (execution.input as RemediationPlan).approval?.checks ?? [];
+      log(`${clock()} Execution ${execution.name} waits for an operator to approve ${checks.join(', ')}:`);
+      log('');
+      log('The report, as published to the reports topic when it began to wait:');
+      log(indent(approval.waitingReport));
+      log('');
+      if (!options.approve) {
+        log(
+          `Nobody approves here (npm start -- --preset ${options.preset} --approve approves as the operator): the execution waits until ApprovalTimeoutSeconds and reports it.`,
+        );
+        return undefined;
+      }
+      approval.answer = await approveAsOperator(stack, execution.name, checks, (line) =>
+        log(`${clock()} ${line}`),
+      );
+      return approvedTaskName(execution.name);
+    };
+    await followExecution(
+      stack,
+      execution,
+      planned.executionName,
+      planned.mode === 'enforce',
+      (line) => log(`${clock()} ${line}`),
+      onWaiting,
     );
     const outcome = await execution.result;
     const virtualMs = stack.clock.now() - virtualStart;
     const mitigationTask =
       planned.mode === 'enforce' ? await taskAtEnd(stack, planned.executionName) : undefined;
-    const published = stack.runner.snsMessages.find((m) => m.executionArn === execution.executionArn);
+    const approvedTask =
+      approval.answer === undefined ? undefined : await taskAtEnd(stack, approvedTaskName(execution.name));
+    // The last report: the one the execution published when it ended (a waiting one published two).
+    const published = stack.runner.snsMessages
+      .filter((m) => m.executionArn === execution.executionArn)
+      .at(-1);
     const report = published?.message;
     const reportSubject = published?.subject;
     const reportSummary = summaryFromAttributes(published?.messageAttributes);
@@ -203,6 +258,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ...base,
       plan,
       ...(mitigationTask === undefined ? {} : { mitigationTask }),
+      ...(approval.waitingReport === undefined
+        ? {}
+        : {
+            approval: {
+              waitingReport: approval.waitingReport,
+              ...(approval.answer === undefined ? {} : { answer: approval.answer }),
+              ...(approvedTask === undefined ? {} : { task: approvedTask }),
+            },
+          }),
       outcome,
       history: execution.history,
       ...(report === undefined ? {} : { report }),
@@ -241,8 +305,39 @@ async function completedAudit(stack: LocalStack, taskId: string | undefined): Pr
   throw new Error(`no notification for audit ${taskId ?? '(any)'} within an hour of virtual time`);
 }
 
+/**
+ * The operator's approval, as `npm run approve` puts it: a "Held-Back Check Approval Requested" event on
+ * the stack's bus, signed as the operator, which the template's rule hands to approve-held-back. Put
+ * while virtual time stands still (an answer takes no time). The approve function's answer.
+ */
+async function approveAsOperator(
+  stack: LocalStack,
+  executionName: string,
+  checks: readonly string[],
+  log: (line: string) => void,
+): Promise<unknown> {
+  const bus = stack.deployed.physicalName(stack.deployed.resourceIds('AWS::Events::EventBus')[0]!);
+  const built = approvalEntry(executionName, checks, 'approve', bus, OPERATOR_ROLE_ARN);
+  if (!built.ok) throw new Error(built.errors.join('; '));
+  log(`As the operator (${OPERATOR_ROLE_ARN}): ${approvalCommands(executionName, checks, bus).npm}`);
+  const { EventBusName, Source, DetailType, Detail } = built.entry;
+  const [put] = await stack.clock.work(() =>
+    stack.putEvents([
+      {
+        EventBusName: String(EventBusName),
+        Source: String(Source),
+        DetailType: String(DetailType),
+        Detail: String(Detail),
+      },
+    ]),
+  );
+  const answer = put?.invocations[0]?.result ?? put?.errorCode;
+  log(`${APPROVAL_DETAIL_TYPE} -> approve-held-back: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
 /** The mitigation task as the execution left it (the task id is the execution's name); none if never started. */
-async function taskAtEnd(stack: LocalStack, taskId: string): Promise<DemoResult['mitigationTask']> {
+async function taskAtEnd(stack: LocalStack, taskId: string): Promise<MitigationTaskAtEnd | undefined> {
   const task = await stack.iot
     .send(new DescribeAuditMitigationActionsTaskCommand({ taskId }))
     .catch(() => undefined);
@@ -257,17 +352,28 @@ async function followExecution(
   taskId: string,
   startsTask: boolean,
   log: (line: string) => void,
+  onWaiting?: () => Promise<string | undefined>,
 ): Promise<void> {
   const started = stack.clock.now();
+  // Where the execution keeps its token while it waits for an approval (the template's path).
+  const token = `${process.env.APPROVAL_PARAMETER_PATH}/${execution.name}`;
+  let waited = false;
+  let following = startsTask ? taskId : undefined;
   let last = '';
   while (execution.status === 'RUNNING') {
     await stack.clock.sleep(Math.min(900_000, Math.max(5_000, (stack.clock.now() - started) / 10)));
-    if (!startsTask) continue;
+    // In the turn the clock woke us in: an approval must reach the wait before time moves on.
+    if (!waited && onWaiting && stack.parameters.get(token) !== undefined) {
+      waited = true;
+      following = (await onWaiting()) ?? following;
+    }
+    if (following === undefined) continue;
     const task = await stack.iot
-      .send(new DescribeAuditMitigationActionsTaskCommand({ taskId }))
+      .send(new DescribeAuditMitigationActionsTaskCommand({ taskId: following }))
       .catch(() => undefined);
     if (!task?.taskStatus) continue;
-    const line = `mitigation task ${task.taskStatus}: ${progress(task.taskStatistics)}`;
+    const which = following === taskId ? '' : ` ${following}`;
+    const line = `mitigation task${which} ${task.taskStatus}: ${progress(task.taskStatistics)}`;
     if (line !== last) log(line);
     last = line;
   }

@@ -1,10 +1,12 @@
 /**
- * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large] [--audits N] [--json FILE|-]`
+ * `npm start [-- --switch enforce|dry-run] [--policy FILE] [--preset demo|large] [--audits N] [--approve] [--json FILE|-]`
  * The whole remediation story locally, on the embedded emulator and the local Step Functions engine,
  * through the real planner, state machine and report code. Enforce by default here: the fleet is
  * emulated. The default policy file is local/samples/demo-policy.yaml. `--json` writes the results as
  * JSON too (local/demo-document.ts). `--audits N` remediates the demo fleet's daily audit N days in a
- * row, showing the loop guard's suppressions (from the fourth with the default loopGuard).
+ * row, showing the loop guard's suppressions (from the fourth with the default loopGuard). An execution
+ * that waits for an operator's approval of what a cap held back (`--preset large`) shows the approve
+ * command and times out after 24 hours of virtual time; `--approve` approves as the operator.
  */
 import { formatIssue } from '#domain/json-schema';
 import { HELP_OPTION, parseCommandLine, refuse } from './cli/args.ts';
@@ -20,11 +22,13 @@ const MAX_AUDITS = 30;
 const command = {
   name: 'npm start',
   usage: [
-    'usage: npm start -- [--switch enforce|dry-run|paused] [--policy FILE] [--preset demo|large] [--audits N] [--json FILE|-]',
+    'usage: npm start -- [--switch enforce|dry-run|paused] [--policy FILE] [--preset demo|large] [--audits N] [--approve] [--json FILE|-]',
     'Runs the whole remediation story on the local stack (emulated fleet; enforce by default).',
     `--audits N: remediate the demo fleet's daily scheduled audit N days in a row (1-${MAX_AUDITS}, default 1: one`,
     '  on-demand audit); the last is shown in full, then the audit suppressions. The loop guard suppresses',
     '  the certificate its owner keeps re-activating at the 4th audit (policy loopGuard.afterAudits 3).',
+    '--approve: approve, as the operator, the checks a cap held back when the execution waits for it (--preset',
+    '  large: its one check, 1,000,000 findings); without it the execution waits 24 h of virtual time, then says so.',
     JSON_OPTION_USAGE,
   ].join('\n'),
   options: {
@@ -33,6 +37,7 @@ const command = {
     policy: { type: 'string' },
     preset: { type: 'string', default: 'demo' },
     audits: { type: 'string', default: '1' },
+    approve: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 } as const;
@@ -69,6 +74,7 @@ async function main() {
     policy: policy.policy,
     ...(args.preset === 'large' ? { findingsPerSecond: 2_000 } : {}),
     audits,
+    approve: args.approve,
     log: (line) => say(line),
   });
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

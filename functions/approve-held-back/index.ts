@@ -11,6 +11,7 @@
  * back, no token stored, token already closed) sends nothing, is logged and counted (EventsRejected,
  * whose alarm notifies the reports topic) and answered, never thrown: the same event would fail again.
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   DescribeExecutionCommand,
   ExecutionDoesNotExist,
@@ -25,7 +26,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { awsClient, DEFAULT_RETRIES } from '#aws/clients';
 import { FUNCTION_ENVIRONMENTS, readConfig } from '#aws/config';
 import { countRejection, type InputRejection, lambdaHandler, rejectInput } from '#aws/handler';
-import { logger } from '#aws/observability';
+import { logger, metrics } from '#aws/observability';
 import {
   type ApprovalRefusal,
   type ApprovalRequest,
@@ -134,6 +135,11 @@ async function approveHeldBackHandler(event: unknown): Promise<ApproveResult> {
   const outcome = answer.decision === 'approve' ? 'approved' : 'rejected';
   const checks = answer.decision === 'approve' ? answer.output.checks : request.checks;
   logger.info(`Held-back checks ${outcome}`, { checks, requestedBy: request.requestedBy });
+  metrics.addMetric(
+    outcome === 'approved' ? 'HeldBackChecksApproved' : 'HeldBackChecksRejected',
+    MetricUnit.Count,
+    checks.length,
+  );
   return { outcome, executionName: name, checks };
 }
 

@@ -11,6 +11,7 @@ import type { StartDocument } from '../../local/demo-document.ts';
 import { file, npmRun, refusedWith } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ddr-json-'));
+const REVOKED = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
 // npm start takes seconds, more on a busy machine: bounds for safety, not for speed.
 const RUN_MS = 180_000;
 
@@ -91,32 +92,88 @@ describe('npm start -- --json', () => {
   );
 
   it(
-    '-: the document alone on stdout, the human lines on stderr (held-back large preset)',
+    '-: the document alone on stdout, the human lines on stderr (large preset: held back, not approved in time)',
     () => {
       const { status, stdout, stderr } = npmRun('start', ['--preset', 'large', '--json', '-'], RUN_MS);
       expect(status).toBe(0);
       const run = JSON.parse(stdout) as StartDocument;
       expect(run.outcome).toBe(doneLine(stderr).outcome);
+      const name = `enf-${run.auditTaskId}`;
+      // Under enforce an audit held back entirely still starts an execution, which waits for an approval.
       expect(run).toMatchObject({
-        outcome: 'nothing-to-do',
+        outcome: 'SUCCEEDED',
         preset: 'large',
-        planner: { outcome: 'nothing-to-do', reason: 'no-check-to-mitigate' },
-        execution: null,
+        planner: { outcome: 'started', executionName: name },
+        execution: { name, status: 'SUCCEEDED' },
         mitigationTask: null,
         nonCompliant: { after: null },
         verification: null,
+        approval: {
+          status: 'timed-out',
+          checks: [REVOKED],
+          taskId: `${name}-a1`,
+          requestedBy: null,
+          task: null,
+        },
       });
-      expect(run.plan).toMatchObject({ executionName: null, checks: [], summary: null });
+      expect(run.plan).toMatchObject({ executionName: name, checks: [], summary: { checksToMitigate: 0 } });
       expect(run.plan?.heldBack).toEqual([
         expect.objectContaining({
-          checkName: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
+          checkName: REVOKED,
           nonCompliantResourcesCount: 1_000_000,
           cap: expect.objectContaining({ name: 'maxFindings' }),
         }),
       ]);
-      expect(run.report?.summary).toMatchObject({ kind: 'all-held-back', auditTaskId: run.auditTaskId });
-      expect(run.report?.text).toContain('1,000,000 non-compliant of 1,000,000 resources');
-      expect(stderr).toContain('The report, as published to the reports topic');
+      // The report it published as it began to wait says how to approve; the last one that nobody did.
+      expect(run.approval?.waitingReport).toContain(
+        `npm run approve -- --execution ${name} --check ${REVOKED} --event-bus ${run.stackName}`,
+      );
+      expect(run.report?.summary).toMatchObject({
+        outcome: { name: 'HeldBack' },
+        approval: { status: 'timed-out' },
+      });
+      expect(run.report?.text).toContain('NOT APPROVED IN TIME');
+      expect(run.virtualMs).toBeGreaterThanOrEqual(86_400_000);
+      expect(stderr).toContain('The report, as published to the reports topic when it began to wait');
+      expect(stderr).toContain('npm start -- --preset large --approve approves as the operator');
+    },
+    RUN_MS,
+  );
+
+  it(
+    '--approve: the operator approves what the large preset held back, and its 1,000,000 findings are mitigated',
+    () => {
+      const { status, stdout, stderr } = npmRun(
+        'start',
+        ['--preset', 'large', '--approve', '--json', '-'],
+        RUN_MS,
+      );
+      expect(status).toBe(0);
+      const run = JSON.parse(stdout) as StartDocument;
+      const name = `enf-${run.auditTaskId}`;
+      expect(run).toMatchObject({
+        outcome: 'SUCCEEDED',
+        mitigationTask: null,
+        approval: {
+          status: 'approved',
+          checks: [REVOKED],
+          requestedBy: 'arn:aws:iam::123456789012:role/remediation-operator',
+          task: {
+            taskId: `${name}-a1`,
+            status: 'COMPLETED',
+            findingsHandled: 1_000_000,
+            findingsTotal: 1_000_000,
+          },
+        },
+        report: { summary: { outcome: { name: 'Completed' }, approval: { status: 'approved' } } },
+        fleet: { after: { deviceCertificates: { ACTIVE: 0, INACTIVE: 1_000_000 } } },
+      });
+      expect(stderr).toContain(
+        `Held-Back Check Approval Requested -> approve-held-back: {"outcome":"approved"`,
+      );
+      expect(stderr).toContain(
+        `mitigation task ${name}-a1 COMPLETED: 1,000,000 of 1,000,000 findings handled`,
+      );
     },
     RUN_MS,
   );
