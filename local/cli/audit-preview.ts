@@ -34,6 +34,7 @@ import type { Policy, PolicyParseResult } from '#domain/policy';
 import { type DeployedAction, deployedActionIssues } from '#domain/policy-checks';
 import { TooLargeError } from '#domain/sizes';
 import type { RuntimeSwitch } from '#domain/switch';
+import { verificationMarkerName, verificationMarkerPath } from '#domain/verification';
 import { type Pace, type PaceClock, pacer, realTime } from './pacing.ts';
 
 /**
@@ -144,6 +145,10 @@ export async function previewAudit(
       ? await stackSettings(clients, request.policy.stackName)
       : { policy: request.policy.policy, source: request.policy.source, switch: request.runtimeSwitch };
   const audit = await describeAudit(clients.iot, request.auditTaskId);
+  const verifiedBy =
+    'switchParameterName' in settings && audit.taskType === 'ON_DEMAND_AUDIT_TASK'
+      ? await verificationMarker(clients.ssm, settings.switchParameterName, audit.auditTaskId)
+      : undefined;
   const prefix = request.policy.kind === 'stack' ? request.policy.stackName : request.actionNamePrefix;
   // The planner's loop guard reads the history of the stack's tasks; its suppressions are writes, so
   // the preview shows them as planned and creates none.
@@ -161,11 +166,18 @@ export async function previewAudit(
   if (plan.kind === 'nothing-to-do' && plan.reason === 'invalid-rerun')
     throw new PreviewFailure(`--rerun: ${plan.detail}`);
   const preview = { auditTaskId: request.auditTaskId, policy: settings.source, plan };
+  // The stack's planner never remediates an audit its state machine started to verify a fix.
+  const verification =
+    verifiedBy === undefined
+      ? []
+      : [
+          `a verification audit: execution ${verifiedBy} of the stack started it, and the planner never remediates it`,
+        ];
   if (plan.kind === 'nothing-to-do')
     return {
       ...preview,
       mitigationActions: [],
-      plannerWouldRefuse: [],
+      plannerWouldRefuse: verification,
       ...(request.findings ? { findings: {} } : {}),
     };
 
@@ -185,7 +197,7 @@ export async function previewAudit(
   return {
     ...preview,
     mitigationActions,
-    plannerWouldRefuse: refusals,
+    plannerWouldRefuse: [...verification, ...refusals],
     ...(request.findings
       ? { findings: await planResources(clients.iot, plan, request.findings.max, clock) }
       : {}),
@@ -265,7 +277,29 @@ async function stackSettings(clients: PreviewClients, stackName: string) {
     places.switchParameterName,
     `the runtime switch of stack ${stackName}`,
   );
-  return { policy: valid, source: places.policySource, switch: runtimeSwitchFrom(parameter) };
+  return {
+    policy: valid,
+    source: places.policySource,
+    switch: runtimeSwitchFrom(parameter),
+    switchParameterName: places.switchParameterName,
+  };
+}
+
+/** The execution that marked this audit as its verification audit, if the stack's state machine did. */
+async function verificationMarker(
+  ssm: PreviewClients['ssm'],
+  switchParameterName: string,
+  auditTaskId: string,
+) {
+  const name = verificationMarkerName(verificationMarkerPath(switchParameterName), auditTaskId);
+  return call('SSM GetParameter', async () => {
+    try {
+      return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+    } catch (error) {
+      if (error instanceof ParameterNotFound) return undefined;
+      throw error;
+    }
+  });
 }
 
 function validPolicy(result: PolicyParseResult, source: string): Policy {

@@ -46,6 +46,7 @@ const stackPolicy = enforcePolicy({ maxFindings: 10, maxPercent: 100 });
 
 let emulator: Emulator;
 let ssm: LocalSsmEndpoint;
+let store: ParameterStore;
 let ssmProxy: LocalEndpoint;
 let cloudFormation: LocalEndpoint;
 let auditTaskId: string;
@@ -92,7 +93,7 @@ beforeAll(async () => {
   };
   for (const [name, actionParams] of Object.entries(actions))
     emulator.service.createMitigationAction({ actionName: `${STACK}-${name}`, roleArn: ROLE, actionParams });
-  const store = new ParameterStore(clock);
+  store = new ParameterStore(clock);
   store.set(`/${STACK}/runtime-switch`, 'enforce');
   store.set(`/${STACK}/policy`, JSON.stringify(stackPolicy));
   store.set('/ddr-bundled/runtime-switch', 'dry-run');
@@ -316,6 +317,27 @@ describe('npm run plan -- --audit-task-id: the plan of a real audit', () => {
         'ddr-bundled-PublishFinding',
         'ddr-bundled-QuarantineDevice',
       ]);
+    },
+    TEST_MS,
+  );
+});
+
+describe('npm run plan -- --audit-task-id --stack and a verification audit', () => {
+  it(
+    "says the stack's planner never remediates an audit its state machine started to verify a fix",
+    async () => {
+      const marker = `/ddr-bundled/verification-audits/${auditTaskId}`;
+      store.set(marker, 'enf-earlier-audit');
+      try {
+        const preview = previewOf(await plan(['--audit-task-id', auditTaskId, '--stack', 'ddr-bundled']));
+        expect(preview.plannerWouldRefuse[0]).toBe(
+          'a verification audit: execution enf-earlier-audit of the stack started it, and the planner never remediates it',
+        );
+      } finally {
+        store.delete(marker);
+      }
+      const preview = previewOf(await plan(['--audit-task-id', auditTaskId, '--stack', 'ddr-bundled']));
+      expect(preview.plannerWouldRefuse.filter((r: string) => r.includes('verification'))).toEqual([]);
     },
     TEST_MS,
   );
