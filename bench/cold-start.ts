@@ -33,7 +33,7 @@ import {
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
 import type { Metafile } from 'esbuild';
-import { type BuiltFunction, buildFunction } from '../scripts/build-functions.ts';
+import { type BuildFunctionOptions, type BuiltFunction, buildFunction } from '../scripts/build-functions.ts';
 import { median, timeProcess } from './process-timing.ts';
 
 export type TracingMode = 'Active' | 'PassThrough';
@@ -74,6 +74,8 @@ export interface ColdStartOptions {
   readonly tracing?: readonly TracingMode[];
   /** Function folders to measure; default all five. */
   readonly functions?: readonly string[];
+  /** How to build (what-if runs, e.g. `{ prune: false }`); default as deployed. */
+  readonly build?: BuildFunctionOptions;
 }
 
 const ALL_FUNCTIONS = [
@@ -108,7 +110,7 @@ export function loadedAtStartBytes(metafile: Metafile, initImports: readonly str
 }
 
 /** What Lambda defines for a function (docs/aws-facts/lambda-runtime.md), locally valued. */
-function lambdaDefinedEnvironment(
+export function lambdaDefinedEnvironment(
   name: string,
   bundle: string,
   tracing: TracingMode,
@@ -200,7 +202,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   const names = options.functions ?? ALL_FUNCTIONS;
   const work = mkdtempSync(join(tmpdir(), 'ddr-cold-start-'));
   const built = new Map<string, BuiltFunction>();
-  for (const name of names) built.set(name, await buildFunction(name, work));
+  for (const name of names) built.set(name, await buildFunction(name, work, {}, options.build));
 
   // The local stack: the emulator, SSM, SNS and Step Functions endpoints, the template deployed.
   const stack = await startLocalStack({ parameters: { ManageAuditConfiguration: 'true' } });
