@@ -22,6 +22,7 @@ export const FUNCTIONS = [
   'cleanup-execution',
   'report-remediation',
   'audit-configuration',
+  'approve-held-back',
 ] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -6,7 +6,7 @@
  * of its window would repeat it.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { PublishCommandInput, PublishCommandOutput } from '@aws-sdk/client-sns';
+import type { PublishCommand, PublishCommandInput, PublishCommandOutput } from '@aws-sdk/client-sns';
 import type { Audit } from '#domain/audit';
 import { heldBackReport } from '#domain/held-back-report';
 import type { NothingToDo } from '#domain/plan';
@@ -17,7 +17,12 @@ import { logger, metrics } from './observability.ts';
  * through import() on its first publish, not at init: its code (client, protocol, XML) stays out of
  * every cold start (docs/decisions/cold-start.md). Created once, then reused by a warm container.
  */
-let client: Promise<typeof import('./reports-client.ts')> | undefined;
+let client:
+  | Promise<{
+      sns: { send(command: PublishCommand): Promise<PublishCommandOutput> };
+      PublishCommand: typeof PublishCommand;
+    }>
+  | undefined;
 const snsModule = () => {
   client ??= import('./reports-client.ts');
   return client;
@@ -25,8 +30,9 @@ const snsModule = () => {
 
 /** Publishes to SNS with the lazily loaded client (the planner's reports that start no execution). */
 export async function publishReport(input: PublishCommandInput): Promise<PublishCommandOutput> {
-  const { sns: loaded, PublishCommand: Publish } = await snsModule();
-  return loaded.send(new Publish(input));
+  // The class itself arrives with the client; the name is the SDK's (the IAM tests find the call by it).
+  const { sns, PublishCommand } = await snsModule();
+  return sns.send(new PublishCommand(input));
 }
 
 export function publishHeldBackReport(reportsTopicArn: string) {
