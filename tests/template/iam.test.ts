@@ -114,7 +114,9 @@ function functionNeeds(functionId: string): Need[] {
     { action: 'logs:CreateLogStream', on: [...mentions(logGroup)] },
     { action: 'logs:PutLogEvents', on: [...mentions(logGroup)] },
   );
-  if (functionProperty(functionId, 'Tracing') === 'Active')
+  // Tracing follows the TracingMode parameter: a stack deployed with Active sends trace segments.
+  const tracing = functionProperty(functionId, 'Tracing');
+  if (tracing === 'Active' || JSON.stringify(tracing) === JSON.stringify({ Ref: 'TracingMode' }))
     needs.push({ action: 'xray:PutTraceSegments' }, { action: 'xray:PutTelemetryRecords' });
   const onFailure = (
     functionProperty(functionId, 'EventInvokeConfig') as

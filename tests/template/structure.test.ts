@@ -350,11 +350,12 @@ describe('functions', () => {
   });
 
   it.each(functions.map(([id]) => [id]))(
-    '%s: built by SAM with the esbuild settings of scripts/build-functions.ts',
+    '%s: built by SAM through the Makefile with the esbuild settings of scripts/build-functions.ts',
     (id) => {
       const f = resources[id]!;
       const metadata = f.Metadata as { BuildMethod: string; BuildProperties: Record<string, Json> };
-      expect(metadata.BuildMethod).toBe('esbuild');
+      // SAM runs the Makefile's build-<LogicalId> target (tests/template/build.test.ts), which reads these.
+      expect(metadata.BuildMethod).toBe('makefile');
       const { EntryPoints, ...rest } = metadata.BuildProperties;
       expect(rest).toEqual(esbuildBuildProperties);
       expect(EntryPoints).toHaveLength(1);

@@ -246,7 +246,8 @@ export function sourceClosure(entry: string): string[] {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+'([^']+)'/g)) {
+    // Static imports and re-exports, and import('...') of a module loaded on demand.
+    for (const m of text.matchAll(/(?:(?:import|export)\s[^'"]*?from\s+|import\(\s*)'([^']+)'/g)) {
       const next = resolveImport(file, m[1]!);
       if (next) visit(next);
     }
