@@ -63,6 +63,11 @@ export const iot = awsClient(IoTClient, IOT_RETRIES);
 const CLOCK_SKEW_MS = 1_000;
 /** How long a policy read from SSM is cached (Powertools Parameters). */
 const POLICY_CACHE_SECONDS = 60;
+/**
+ * DescribeMitigationAction calls in flight at once: the API allows 25 a second per account, shared
+ * with the sweep and the operators' tools (docs/aws-facts/iot-api.md, "Request quotas").
+ */
+export const MAX_ACTIONS_DESCRIBED_AT_ONCE = 4;
 
 export type RemediationOutcome =
   | {
@@ -323,14 +328,17 @@ async function remediate(
     logger.info('Nothing to do: the audit has not completed', { taskStatus: audit.taskStatus });
     return { outcome: 'nothing-to-do', reason: 'audit-not-completed', detail };
   }
+  // The markers, the policy and the switch depend on no answer but the audit's: read together, awaited
+  // in the path's order, so the same error surfaces first and a verification audit still plans nothing.
+  const origin = auditOrigin(audit, verificationMarkerPath(config.switchParameterName));
+  const policyRead = settledLater(loadPolicy(config.policyParameterName));
+  const switchRead = settledLater(readRuntimeSwitch(config.switchParameterName));
   // The state machine's own verification audits come back as completed audits: never remediated.
-  const origin = await auditOrigin(audit, verificationMarkerPath(config.switchParameterName));
-  if (origin.kind !== 'other') return verificationAudit(audit.auditTaskId, origin);
+  const known = await origin;
+  if (known.kind !== 'other') return verificationAudit(audit.auditTaskId, known);
 
-  const [policy, runtimeSwitch] = await Promise.all([
-    loadPolicy(config.policyParameterName),
-    readRuntimeSwitch(config.switchParameterName),
-  ]);
+  const policy = await policyRead;
+  const runtimeSwitch = await switchRead;
   if (!policy.ok) return policyInvalid(policy.issues);
 
   const { actionNamePrefix } = config;
@@ -403,8 +411,10 @@ async function deployedActionTypes(
   resolve: (name: string) => string,
 ): Promise<ValidationIssue[]> {
   const used = actionsUsed(policy, plan);
-  const answers = await Promise.all(
-    used.map(async (name): Promise<[string, DeployedAction]> => {
+  const answers = await mapConcurrently(
+    used,
+    MAX_ACTIONS_DESCRIBED_AT_ONCE,
+    async (name): Promise<[string, DeployedAction]> => {
       try {
         const { actionType } = await iot.send(
           new DescribeMitigationActionCommand({ actionName: resolve(name) }),
@@ -414,9 +424,45 @@ async function deployedActionTypes(
         if (error instanceof ResourceNotFoundException) return [name, { exists: false }];
         throw error;
       }
-    }),
+    },
   );
   return deployedActionIssues(policy, used, new Map(answers), resolve);
+}
+
+/**
+ * `fn` over `items`, at most `limit` at once, answers in the items' order; the first rejection rejects
+ * (as Promise.all: calls already started finish unawaited, none is started after it).
+ */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * A read started before the path knows it needs the answer: awaited later, or never when the path ends
+ * first (then its failure is nobody's, and must not surface as an unhandled rejection).
+ */
+function settledLater<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
 }
 
 /** The policy's names of the actions the plan's mitigated checks use, each once. */
