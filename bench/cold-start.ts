@@ -16,6 +16,7 @@
  * banner). Modules reached only through `import()` are bundled but evaluated only when first used.
  */
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +53,15 @@ export interface FunctionColdStart {
   readonly firstEventRatio: number;
   /** Interquartile range of the first-event runs over their median: how noisy this figure is. */
   readonly firstEventSpread: number;
+  /** The planner only: one process timing itself (medians), to show what only the first event pays. */
+  readonly phases?: InProcessPhases;
+}
+
+/** Medians of one process timing itself: importing the bundle, the first event, a second event. */
+export interface InProcessPhases {
+  readonly importMs: number;
+  readonly firstEventMs: number;
+  readonly secondEventMs: number;
 }
 
 export interface ColdStartResult {
@@ -168,6 +178,56 @@ function childScript(bundle: string, name: string, eventFile?: string, expect?: 
     'const result = await handler(event, context);',
     `if (!(${expect})) { console.error(JSON.stringify(result)); process.exitCode = 3; }`,
   ].join('\n');
+}
+
+/**
+ * The child that times itself: imports the bundle, then invokes the handler twice, and prints the three
+ * durations on a line of its own (the functions log to stdout too).
+ */
+function phasesScript(bundle: string, name: string, eventFiles: readonly [string, string], expect: string) {
+  const url = JSON.stringify(pathToFileURL(bundle).href);
+  return [
+    "const { readFileSync } = await import('node:fs');",
+    `const events = ${JSON.stringify(eventFiles)}.map((file) => JSON.parse(readFileSync(file, 'utf8')));`,
+    `const context = { functionName: ${JSON.stringify(name)}, functionVersion: '$LATEST', awsRequestId: 'bench',`,
+    `  invokedFunctionArn: 'arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}', memoryLimitInMB: '512',`,
+    `  logGroupName: '/aws/lambda/${name}', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,`,
+    '  getRemainingTimeInMillis: () => 30000 };',
+    'const started = performance.now();',
+    `const { handler } = await import(${url});`,
+    'const times = [performance.now()];',
+    'for (const event of events) {',
+    '  const result = await handler(event, context);',
+    '  times.push(performance.now());',
+    `  if (!(${expect})) { console.error(JSON.stringify(result)); process.exitCode = 3; }`,
+    '}',
+    'const phases = [times[0] - started, times[1] - times[0], times[2] - times[1]];',
+    "process.stdout.write('\\nPHASES ' + JSON.stringify(phases) + '\\n');",
+  ].join('\n');
+}
+
+/** Runs the self-timing child; its three durations, or a rejection with its stderr. */
+function timePhases(script: string, env: NodeJS.ProcessEnv | undefined): Promise<readonly number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('PHASES '));
+      if (code !== 0 || line === undefined) reject(new Error(`exit ${code}: ${stderr}`));
+      else resolve(JSON.parse(line.slice('PHASES '.length)) as number[]);
+    });
+  });
 }
 
 function interquartileSpread(values: readonly number[]): number {
@@ -362,6 +422,19 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   const bare: number[] = [];
   const importRuns = new Map<string, number[]>();
   const eventRuns = new Map<string, number[]>();
+  const phaseRuns = new Map<string, (readonly number[])[]>();
+  // The planner timing itself in one process: import, first event, second event (two new audits).
+  const plannerPhases = async (tracing: TracingMode, round: number) => {
+    const invocations = [audit(), audit()] as const;
+    const files = invocations.map((invocation, index) =>
+      eventFile(invocation, 'plan-remediation-phases', round * 2 + index),
+    ) as [string, string];
+    const bundle = built.get('plan-remediation')!.outfile;
+    const script = phasesScript(bundle, 'plan-remediation', files, invocations[0].expect);
+    const phases = await timePhases(script, environments.get(`plan-remediation/${tracing}`));
+    await settle();
+    return phases;
+  };
   const cleanEnvironment = { PATH: '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin' };
   try {
     for (let round = 0; round < runs; round += 1) {
@@ -372,6 +445,8 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
           importRuns.set(key, [...(importRuns.get(key) ?? []), await spawn(name, tracing)]);
           const ms = await spawn(name, tracing, invocations[name]!(), round);
           eventRuns.set(key, [...(eventRuns.get(key) ?? []), ms]);
+          if (name === 'plan-remediation')
+            phaseRuns.set(key, [...(phaseRuns.get(key) ?? []), await plannerPhases(tracing, round)]);
         }
     }
   } finally {
@@ -401,6 +476,15 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
         importRatio: importMedianMs / bareNodeMedianMs,
         firstEventRatio: firstEventMedianMs / bareNodeMedianMs,
         firstEventSpread: interquartileSpread(eventRuns.get(key)!),
+        ...(phaseRuns.has(key)
+          ? {
+              phases: {
+                importMs: median(phaseRuns.get(key)!.map((p) => p[0]!)),
+                firstEventMs: median(phaseRuns.get(key)!.map((p) => p[1]!)),
+                secondEventMs: median(phaseRuns.get(key)!.map((p) => p[2]!)),
+              },
+            }
+          : {}),
       };
     }),
   );
@@ -442,6 +526,15 @@ export function coldStartRows(r: ColdStartResult) {
           `${f.firstEventMedianMs.toFixed(1)} ms (${f.firstEventRatio.toFixed(2)}x, IQR ${(f.firstEventSpread * 100).toFixed(0)} %)`,
         goal: f.name === 'plan-remediation' && f.tracing === 'PassThrough' ? 'first event <= 4.5x' : '',
       },
+      ...(f.phases
+        ? [
+            {
+              measure: `${f.name} (tracing ${f.tracing}), one process timing itself: import / first event / second event`,
+              value: `${f.phases.importMs.toFixed(1)} / ${f.phases.firstEventMs.toFixed(1)} / ${f.phases.secondEventMs.toFixed(1)} ms`,
+              goal: '',
+            },
+          ]
+        : []),
     ]),
   ];
 }
