@@ -1,13 +1,14 @@
 /**
  * An esbuild plugin that lets tree shaking reach into the AWS SDK clients' schemas (issue #18,
- * docs/decisions/cold-start.md). Each client's `dist-es/schemas/schemas_0.js` describes every
- * operation, shape and error of its service; esbuild keeps the whole file because:
+ * docs/decisions/cold-start.md). Each client's schemas (for IoT:
+ * `@aws-sdk/client-iot/dist-es/schemas/schemas_0.js`) describe every operation, shape and error of its
+ * service; esbuild keeps the whole file because:
  *
  * - its schema literals use computed keys (`{ [_h]: ["GET", "/audit/tasks/{taskId}", 200] }`, `_h`
  *   a module constant), which esbuild must assume may run code (a key's toString), so no schema is
  *   ever dropped; and
  * - every modelled error is registered at load (`n0_registry.registerError(X$, X)`), which keeps each
- *   error's schema and its class in `models/errors.js`.
+ *   error's schema and its class (`@aws-sdk/client-iot/dist-es/models/errors.js`).
  *
  * The plugin rewrites each computed key to the string constant it names (same object, same keys), so
  * esbuild drops every schema the bundle does not reach, and registers only the errors the function

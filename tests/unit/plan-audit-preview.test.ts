@@ -10,7 +10,7 @@ import {
   DescribeMitigationActionCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -281,6 +281,8 @@ describe('previewAudit --stack against mocked clients', () => {
 
   it('a stack without the parameter plans with the bundled policy and the stack switch it reads', async () => {
     cloudFormation.on(DescribeStacksCommand).resolves(stack({ SwitchDefault: 'dry-run' }));
+    // No verification marker for this on-demand audit: the stack did not start it.
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
     ssm
       .on(GetParameterCommand, { Name: '/ddr/runtime-switch' })
       .resolves({ Parameter: { Value: 'paused', Version: 4, LastModifiedDate: new Date(1_000) } });
