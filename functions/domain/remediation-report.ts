@@ -378,7 +378,9 @@ function approvalReport(request: ReportRequest, approval: ApprovalState): Approv
     taskId,
     ...(approval.status === 'waiting' && {
       ...(approval.timeoutSeconds === undefined ? {} : { timeoutSeconds: approval.timeoutSeconds }),
-      howTo: approvalCommands(plan.names.executionName, checks, approval.eventBusName ?? '<event bus>'),
+      ...(commandNames([plan.names.executionName, ...checks, approval.eventBusName ?? '']) && {
+        howTo: approvalCommands(plan.names.executionName, checks, approval.eventBusName ?? ''),
+      }),
     }),
     ...(approval.decision?.checks && { approvedChecks: approval.decision.checks }),
     ...(approval.decision?.requestedBy !== undefined && { requestedBy: approval.decision.requestedBy }),
@@ -405,6 +407,13 @@ const APPROVAL_STATUS_TEXT: Readonly<Record<ApprovalState['status'], string>> = 
   'not-awaited': 'NOT AWAITED (the wait could not start): the checks stay held back',
 };
 
+/**
+ * Names a person may paste into a shell as they are: an execution name, a check or a bus name never
+ * holds anything else, so a plan that says otherwise gets no command to copy (quotes would break out).
+ */
+const COMMAND_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
+const commandNames = (names: readonly string[]) => names.every((name) => COMMAND_NAME.test(name));
+
 function approvalLines(approval: ApprovalReport | undefined): string[] {
   if (!approval) return [];
   const lines = [
@@ -414,9 +423,11 @@ function approvalLines(approval: ApprovalReport | undefined): string[] {
   if (approval.howTo) {
     lines.push(
       `This execution waits ${duration(approval.timeoutSeconds ?? 0)} for an operator (one of the stack's OperatorPrincipalArns) to approve; approving runs the checks as task ${approval.taskId}. To approve (name fewer checks to approve fewer; add --reject to reject):`,
-      safe`${capped(approval.howTo.npm, Number.POSITIVE_INFINITY)}`,
+      // Made of plain names (commandNames) and JSON: written as they are, so they paste whole (escaping
+      // would double the backslashes of the Detail's JSON string).
+      approval.howTo.npm,
       'or, with the AWS CLI:',
-      safe`${capped(approval.howTo.putEvents, Number.POSITIVE_INFINITY)}`,
+      approval.howTo.putEvents,
     );
   }
   if (approval.approvedChecks)

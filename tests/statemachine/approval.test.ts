@@ -106,7 +106,17 @@ describe('approving the checks a cap held back', () => {
     expect(texts[0]).toContain(
       `npm run approve -- --execution enf-audit-approve --check ${REVOKED} --event-bus ${localSubstitutions.EventBusName}`,
     );
-    expect(texts[0]).toContain('aws events put-events --entries');
+    // The AWS CLI line pastes whole: its entries are JSON, its Detail the approval the function reads.
+    const putEvents = texts[0]!
+      .split('\n')
+      .find((line) => line.startsWith('aws events put-events --entries'));
+    const [entry] = JSON.parse(/ --entries '(.*)'$/.exec(putEvents ?? '')![1]!);
+    expect(JSON.parse(entry.Detail)).toEqual({
+      executionName: 'enf-audit-approve',
+      checks: [REVOKED],
+      decision: 'approve',
+    });
+    expect(entry.EventBusName).toBe(localSubstitutions.EventBusName);
     expect(reports[1]).toMatchObject({
       outcome: { name: 'Completed' },
       approval: {

@@ -524,3 +524,29 @@ describe('a re-run in the report', () => {
     expect(message.text).not.toContain('Re-run');
   });
 });
+
+describe('the approval commands of a waiting report', () => {
+  const waiting = (executionName: string) =>
+    request({
+      plan: { ...PLAN, names: { ...PLAN.names, executionName } },
+      approval: { status: 'waiting', checks: [SHARED], taskId: `${executionName}-a1`, eventBusName: 'bus' },
+    });
+
+  it('are written whole, so the put-events line pastes as it is', async () => {
+    const { summary, message } = await buildRemediationReport(waiting('enf-a1'), noRecords);
+    const line = message.text.split('\n').find((l) => l.startsWith('aws events put-events'));
+    expect(line).toBe(summary.approval?.howTo?.putEvents);
+    const [entry] = JSON.parse(/ --entries '(.*)'$/.exec(line!)![1]!);
+    expect(JSON.parse(entry.Detail)).toEqual({
+      executionName: 'enf-a1',
+      checks: [SHARED],
+      decision: 'approve',
+    });
+  });
+
+  it('are left out for a name a shell would read as more than a name', async () => {
+    const { summary, message } = await buildRemediationReport(waiting("enf-a1';touch x;'"), noRecords);
+    expect(summary.approval?.howTo).toBeUndefined();
+    expect(message.text).not.toContain('aws events put-events');
+  });
+});
