@@ -119,6 +119,42 @@ export function loadedAtStartBytes(metafile: Metafile, initImports: readonly str
   return bytes;
 }
 
+/** The planner's first event, as the stack's rule hands it: an on-demand audit completed at `now`. */
+export function auditCompletedEvent(taskId: string, now: number) {
+  return {
+    version: '0',
+    id: `bench-${taskId}`,
+    'detail-type': 'Audit Completed',
+    source: 'custom.devicedefender',
+    account: ACCOUNT_ID,
+    region: REGION,
+    time: new Date(now).toISOString(),
+    resources: [],
+    detail: {
+      notification: {
+        accountId: ACCOUNT_ID,
+        taskId,
+        taskStatus: 'COMPLETED',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        failedChecksCount: 0,
+        canceledChecksCount: 0,
+        nonCompliantChecksCount: 1,
+        compliantChecksCount: 0,
+        totalChecksCount: 1,
+        taskStartTime: now,
+        auditDetails: [
+          {
+            checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
+            nonCompliantResourcesCount: 3,
+            totalResourcesCount: 100,
+          },
+        ],
+      },
+    },
+  };
+}
+
 /** What Lambda defines for a function (docs/aws-facts/lambda-runtime.md), locally valued. */
 export function lambdaDefinedEnvironment(
   name: string,
@@ -319,38 +355,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   }
 
   // The first event of each function, as its trigger hands it.
-  const auditCompleted = (taskId: string) => ({
-    version: '0',
-    id: `bench-${taskId}`,
-    'detail-type': 'Audit Completed',
-    source: 'custom.devicedefender',
-    account: ACCOUNT_ID,
-    region: REGION,
-    time: new Date(stack.clock.now()).toISOString(),
-    resources: [],
-    detail: {
-      notification: {
-        accountId: ACCOUNT_ID,
-        taskId,
-        taskStatus: 'COMPLETED',
-        taskType: 'ON_DEMAND_AUDIT_TASK',
-        failedChecksCount: 0,
-        canceledChecksCount: 0,
-        nonCompliantChecksCount: 1,
-        compliantChecksCount: 0,
-        totalChecksCount: 1,
-        taskStartTime: stack.clock.now(),
-        auditDetails: [
-          {
-            checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
-            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-            nonCompliantResourcesCount: 3,
-            totalResourcesCount: 100,
-          },
-        ],
-      },
-    },
-  });
+  const auditCompleted = (taskId: string) => auditCompletedEvent(taskId, stack.clock.now());
   const audit = (): Invocation => ({
     event: auditCompleted(newAudit()),
     expect: "result.outcome === 'started'",

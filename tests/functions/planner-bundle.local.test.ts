@@ -16,7 +16,7 @@ import {
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaDefinedEnvironment } from '../../bench/cold-start.ts';
+import { auditCompletedEvent, lambdaDefinedEnvironment } from '../../bench/cold-start.ts';
 import { type BuiltFunction, buildFunction } from '../../scripts/build-functions.ts';
 
 let stack: LocalStack;
@@ -33,38 +33,7 @@ afterAll(() => stack?.close());
  * child runs asynchronously: the local stack answering it lives in this process.
  */
 async function invoke(taskId: string): Promise<Record<string, unknown>> {
-  const event = {
-    version: '0',
-    id: `e-${taskId}`,
-    'detail-type': 'Audit Completed',
-    source: 'custom.devicedefender',
-    account: ACCOUNT_ID,
-    region: REGION,
-    time: new Date(stack.clock.now()).toISOString(),
-    resources: [],
-    detail: {
-      notification: {
-        accountId: ACCOUNT_ID,
-        taskId,
-        taskStatus: 'COMPLETED',
-        taskType: 'ON_DEMAND_AUDIT_TASK',
-        failedChecksCount: 0,
-        canceledChecksCount: 0,
-        nonCompliantChecksCount: 1,
-        compliantChecksCount: 0,
-        totalChecksCount: 1,
-        taskStartTime: stack.clock.now(),
-        auditDetails: [
-          {
-            checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
-            checkRunStatus: 'COMPLETED_NON_COMPLIANT',
-            nonCompliantResourcesCount: 3,
-            totalResourcesCount: 100,
-          },
-        ],
-      },
-    },
-  };
+  const event = { ...auditCompletedEvent(taskId, stack.clock.now()), id: `e-${taskId}` };
   const eventFile = join(work, `${taskId}.json`);
   writeFileSync(eventFile, JSON.stringify(event));
   const code = [
