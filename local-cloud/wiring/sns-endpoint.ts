@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type LocalEndpoint, listenLocally } from '../http-endpoint.ts';
 import type { LocalTopic } from './messaging.ts';
+import { failXml, respondXml } from './query-xml.ts';
 
 export type LocalSnsEndpoint = LocalEndpoint;
 
@@ -36,7 +37,7 @@ async function serve(
   if (topic === undefined) return fail(response, 404, 'NotFound', 'Topic does not exist');
   const subject = form.get('Subject');
   const { messageId } = await topic.publish(message, subject ?? undefined, stringAttributes(form));
-  respond(
+  respondXml(
     response,
     200,
     `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
@@ -53,21 +54,5 @@ function stringAttributes(form: URLSearchParams): Record<string, string> | undef
   return Object.keys(attributes).length > 0 ? attributes : undefined;
 }
 
-const escapeXml = (text: string) =>
-  text.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
-
-function fail(response: ServerResponse, status: number, code: string, message: string): void {
-  respond(
-    response,
-    status,
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
-}
-
-function respond(response: ServerResponse, status: number, body: string): void {
-  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
-  response.end(body);
-}
+const fail = (response: ServerResponse, status: number, code: string, message: string) =>
+  failXml(response, XMLNS, status, code, message);

@@ -17,6 +17,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type LocalEndpoint, listenLocally } from '../http-endpoint.ts';
+import { escapeXml, failXml, respondXml } from './query-xml.ts';
 
 export type LocalStsEndpoint = LocalEndpoint;
 
@@ -107,7 +108,7 @@ async function serve(principals: LocalPrincipals, request: IncomingMessage, resp
   if (accessKeyId === undefined)
     return fail(response, 403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   const { Arn, UserId, Account } = principals.callerIdentity(accessKeyId);
-  respond(
+  respondXml(
     response,
     200,
     `<GetCallerIdentityResponse xmlns="${XMLNS}"><GetCallerIdentityResult><Arn>${escapeXml(Arn)}</Arn><UserId>${escapeXml(UserId)}</UserId><Account>${Account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
@@ -120,21 +121,5 @@ const userName = (accessKeyId: string) => (IAM_USER_NAME.test(accessKeyId) ? acc
 const uniqueId = (prefix: string, of: string) =>
   `${prefix}${createHash('sha256').update(of).digest('hex').slice(0, 17).toUpperCase()}`;
 
-const escapeXml = (text: string) =>
-  text.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
-
-function fail(response: ServerResponse, status: number, code: string, message: string): void {
-  respond(
-    response,
-    status,
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-  );
-}
-
-function respond(response: ServerResponse, status: number, body: string): void {
-  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
-  response.end(body);
-}
+const fail = (response: ServerResponse, status: number, code: string, message: string) =>
+  failXml(response, XMLNS, status, code, message);
