@@ -1,22 +1,16 @@
 /**
- * The verification's findings, served from AWS IoT's ListAuditFindings (suppressed findings left out, its
- * default): the non-compliant resource of each, for the comparison by resource identifier
+ * The verification's findings, served from AWS IoT's ListAuditFindings (suppressed findings left out, as
+ * the audit's non-compliant counts leave them out): the non-compliant resource of each, for the comparison by resource identifier
  * (functions/domain/verification.ts).
  */
-import { type IoTClient, ListAuditFindingsCommand } from '@aws-sdk/client-iot';
-import { type AuditFindingsSource, FINDINGS_PAGE_SIZE } from '#domain/verification';
+import type { IoTClient } from '@aws-sdk/client-iot';
+import type { AuditFindingsSource } from '#domain/verification';
+import { auditFindingsPage } from './iot-mitigation-records.ts';
 
 export function iotAuditFindings(iot: Pick<IoTClient, 'send'>): AuditFindingsSource {
   return {
-    async page({ auditTaskId, checkName, nextToken }) {
-      const page = await iot.send(
-        new ListAuditFindingsCommand({
-          taskId: auditTaskId,
-          checkName,
-          maxResults: FINDINGS_PAGE_SIZE,
-          ...(nextToken === undefined ? {} : { nextToken }),
-        }),
-      );
+    async page(request) {
+      const page = await auditFindingsPage(iot, request);
       return {
         findings: (page.findings ?? []).map((finding) => ({
           ...(finding.nonCompliantResource?.resourceType === undefined

@@ -9,17 +9,33 @@ import {
 } from '@aws-sdk/client-iot';
 import { describeResource, FINDINGS_PAGE_SIZE, type MitigationRecords } from '#domain/failed-findings';
 
+/**
+ * One page of an audit's findings for a check, suppressed ones left out: they are never mitigated, and
+ * without `listSuppressedFindings: false` ListAuditFindings lists both (docs/aws-facts/iot-api.md).
+ */
+export function auditFindingsPage(
+  iot: Pick<IoTClient, 'send'>,
+  {
+    auditTaskId,
+    checkName,
+    nextToken,
+  }: { auditTaskId: string; checkName: string; nextToken?: string | undefined },
+) {
+  return iot.send(
+    new ListAuditFindingsCommand({
+      taskId: auditTaskId,
+      checkName,
+      maxResults: FINDINGS_PAGE_SIZE,
+      listSuppressedFindings: false,
+      ...(nextToken === undefined ? {} : { nextToken }),
+    }),
+  );
+}
+
 export function iotMitigationRecords(iot: Pick<IoTClient, 'send'>): MitigationRecords {
   return {
-    async auditFindings({ auditTaskId, checkName, nextToken }) {
-      const page = await iot.send(
-        new ListAuditFindingsCommand({
-          taskId: auditTaskId,
-          checkName,
-          maxResults: FINDINGS_PAGE_SIZE,
-          ...(nextToken === undefined ? {} : { nextToken }),
-        }),
-      );
+    async auditFindings(request) {
+      const page = await auditFindingsPage(iot, request);
       return {
         findings: (page.findings ?? []).map((finding) => ({
           findingId: finding.findingId ?? '',

@@ -208,6 +208,8 @@ describe('iotMitigationRecords', () => {
       taskId: 'a1',
       checkName: SHARED,
       maxResults: 250,
+      // Without it ListAuditFindings lists suppressed findings too, which no task mitigates.
+      listSuppressedFindings: false,
       nextToken: 't',
     });
     expect(await records.failedExecutions({ mitigationTaskId: 'enf-a1', findingId: 'f-1' })).toEqual([
