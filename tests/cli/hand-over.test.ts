@@ -1,6 +1,6 @@
 /**
  * Issue #17 item 4, as a person does it: `npm run plan` prints the plan's task as AWS CLI commands
- * (stderr), and the real `aws` (found on the PATH) runs them, through a POSIX shell, against the
+ * (stderr), and the real `aws` (Debian's awscli: tests/support/aws-cli.ts) runs them, through a POSIX shell, against the
  * Device Defender emulator holding an audit with findings. The task is created with the plan's target
  * and mapping, under the hand-over's own id: the stack's `dry-`/`enf-` name is never used. Each call
  * runs with a clean environment: dummy keys, no profile, no config or credentials file, no pager.
@@ -32,6 +32,7 @@ import {
   shellQuote,
 } from '#domain/hand-over';
 import type { RemediationPlan } from '#domain/plan';
+import { pathWithAwsCli } from '../support/aws-cli.ts';
 import { file, npmRunAsync } from './support.ts';
 
 /** Each CLI start takes about a second; a loaded machine may take several. */
@@ -41,7 +42,7 @@ const TEST_TIMEOUT_MS = 180_000;
 const home = mkdtempSync(join(tmpdir(), 'hand-over-aws-'));
 /** Nothing from the caller's AWS set-up reaches the CLI. */
 const CLEAN_ENV: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
+  PATH: pathWithAwsCli(),
   HOME: home,
   LANG: 'C.UTF-8',
   AWS_ACCESS_KEY_ID: 'x',

@@ -8,11 +8,12 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from '../support/aws-cli.ts';
 import { file, npmRun, npmRunAsync, type Outcome, refusedWith, root } from './support.ts';
 
 /** Virtual seconds per real second: a 60-second audit ends in a tenth of a second. */
@@ -27,37 +28,6 @@ const ANY_FREE_PORT = SERVICES.flatMap((service) => [`--${service}-port`, '0']);
 
 const AWS = awsCli();
 const home = mkdtempSync(join(tmpdir(), 'local-stack-test-'));
-
-/** The AWS CLI: version 2 if one is installed (on the PATH or /usr/bin/aws), else whichever `aws` there is. */
-function awsCli(): string {
-  const found = [
-    ...(process.env.PATH ?? '')
-      .split(delimiter)
-      .filter(Boolean)
-      .map((dir) => join(dir, 'aws')),
-    '/usr/bin/aws',
-  ].filter((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const version = (path: string) => {
-    try {
-      return execFileSync(path, ['--version'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
-    } catch {
-      return '';
-    }
-  };
-  const chosen = found.find((path) => version(path).startsWith('aws-cli/2')) ?? found[0];
-  if (chosen === undefined)
-    throw new Error(
-      'The AWS CLI (aws) is neither on the PATH nor /usr/bin/aws: install it (apt-get install awscli).',
-    );
-  return chosen;
-}
 
 /** Nothing from the caller's AWS set-up: dummy keys (the access key id names the caller), no profile, no pager. */
 function cleanEnv(accessKeyId: string): NodeJS.ProcessEnv {
