@@ -29,25 +29,35 @@ const snsModule = () => {
 };
 
 /** Publishes to SNS with the lazily loaded client (the planner's reports that start no execution). */
-export async function publishReport(input: PublishCommandInput): Promise<PublishCommandOutput> {
+async function publishReport(input: PublishCommandInput): Promise<PublishCommandOutput> {
   // The class itself arrives with the client; the name is the SDK's (the IAM tests find the call by it).
   const { sns, PublishCommand } = await snsModule();
   return sns.send(new PublishCommand(input));
 }
 
+/** A planner's report of an audit for which no execution starts, with its outcome attribute. */
+export function publishAuditReport(
+  reportsTopicArn: string,
+  outcome: 'HeldBack' | 'LoopGuarded',
+  auditTaskId: string,
+  { subject, message, report }: { subject: string; message: string; report: string },
+): Promise<PublishCommandOutput> {
+  return publishReport({
+    TopicArn: reportsTopicArn,
+    Subject: subject,
+    Message: message,
+    MessageAttributes: {
+      outcome: { DataType: 'String', StringValue: outcome },
+      auditTaskId: { DataType: 'String', StringValue: auditTaskId },
+      report: { DataType: 'String', StringValue: report },
+    },
+  });
+}
+
 export function publishHeldBackReport(reportsTopicArn: string) {
   return async (plan: NothingToDo, audit: Audit): Promise<void> => {
-    const { subject, message, report, summary } = heldBackReport(plan, audit);
-    await publishReport({
-      TopicArn: reportsTopicArn,
-      Subject: subject,
-      Message: message,
-      MessageAttributes: {
-        outcome: { DataType: 'String', StringValue: 'HeldBack' },
-        auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
-        report: { DataType: 'String', StringValue: report },
-      },
-    });
+    const { summary, ...content } = heldBackReport(plan, audit);
+    await publishAuditReport(reportsTopicArn, 'HeldBack', audit.auditTaskId, content);
     metrics.addMetric('HeldBackReports', MetricUnit.Count, 1);
     logger.info('Reported an audit whose every check was held back by its cap', {
       heldBack: summary.heldBack.map((check) => `${check.checkName}: ${check.cap.name} ${check.cap.value}`),

@@ -8,7 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Audit } from '#domain/audit';
 import { loopGuardOnlyReport } from '#domain/loop-guard';
 import type { NothingToDo } from '#domain/plan';
-import { publishReport } from './held-back-report.ts';
+import { publishAuditReport } from './held-back-report.ts';
 import { metrics } from './observability.ts';
 
 /**
@@ -17,17 +17,12 @@ import { metrics } from './observability.ts';
  */
 export function publishLoopGuardReport(reportsTopicArn: string) {
   return async (plan: NothingToDo, audit: Audit): Promise<void> => {
-    const { subject, message, report } = loopGuardOnlyReport(plan, audit);
-    await publishReport({
-      TopicArn: reportsTopicArn,
-      Subject: subject,
-      Message: message,
-      MessageAttributes: {
-        outcome: { DataType: 'String', StringValue: 'LoopGuarded' },
-        auditTaskId: { DataType: 'String', StringValue: audit.auditTaskId },
-        report: { DataType: 'String', StringValue: report },
-      },
-    });
+    await publishAuditReport(
+      reportsTopicArn,
+      'LoopGuarded',
+      audit.auditTaskId,
+      loopGuardOnlyReport(plan, audit),
+    );
     metrics.addMetric('LoopGuardReports', MetricUnit.Count, 1);
   };
 }
