@@ -43,7 +43,8 @@ export async function npmRunAsync(
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [status] = (await once(child, 'exit')) as [number | null];
+  // 'close', not 'exit': a child's output can still be in its pipes when it exits.
+  const [status] = (await once(child, 'close')) as [number | null];
   return { status, stdout, stderr };
 }
 

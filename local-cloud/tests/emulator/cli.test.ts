@@ -28,12 +28,15 @@ async function startCli(...args: string[]): Promise<{ iot: IoTClient; output: st
   child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Collect from the first line: readline emits a whole chunk's lines in one tick, so a listener
+  // added after awaiting the first line would miss those that came with it.
+  const output: string[] = [];
   const lines = createInterface({ input: child.stdout! });
-  const [line] = (await once(lines, 'line')) as [string];
+  lines.on('line', (next: string) => output.push(next));
+  await once(lines, 'line');
+  const line = output.shift()!;
   const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line)?.[1];
   if (endpoint === undefined) throw new Error(`no endpoint in ${JSON.stringify(line)}`);
-  const output: string[] = [];
-  lines.on('line', (next: string) => output.push(next));
   const iot = new IoTClient({
     endpoint,
     region: 'us-east-1',
