@@ -34,6 +34,8 @@ import {
   startLocalStack,
 } from '@device-defender-remediation/local-cloud';
 import type { Metafile } from 'esbuild';
+import { APPROVAL_DETAIL_TYPE } from '#domain/approval';
+import { AUDIT_EVENT_SOURCE } from '#domain/audit';
 import { type BuildFunctionOptions, type BuiltFunction, buildFunction } from '../scripts/build-functions.ts';
 import { median, timeProcess } from './process-timing.ts';
 
@@ -82,18 +84,19 @@ export interface ColdStartOptions {
   readonly runs?: number;
   /** Tracing settings to measure (the stack's TracingMode parameter); default both. */
   readonly tracing?: readonly TracingMode[];
-  /** Function folders to measure; default all five. */
+  /** Function folders to measure; default all six. */
   readonly functions?: readonly string[];
   /** How to build (what-if runs, e.g. `{ prune: false }`); default as deployed. */
   readonly build?: BuildFunctionOptions;
 }
 
-const ALL_FUNCTIONS = [
+export const ALL_FUNCTIONS = [
   'plan-remediation',
   'sweep-audits',
   'cleanup-execution',
   'report-remediation',
   'audit-configuration',
+  'approve-held-back',
 ] as const;
 
 /**
@@ -296,9 +299,11 @@ function functionIds(stack: LocalStack): Map<string, string> {
 export async function measureColdStart(options: ColdStartOptions = {}): Promise<ColdStartResult> {
   const runs = options.runs ?? 20;
   const names = options.functions ?? ALL_FUNCTIONS;
+  // The planner is built in any case: its warm-up execution is what the report, cleanup and approval use.
+  const builtNames = names.includes('plan-remediation') ? names : ['plan-remediation', ...names];
   const work = mkdtempSync(join(tmpdir(), 'ddr-cold-start-'));
   const built = new Map<string, BuiltFunction>();
-  for (const name of names) built.set(name, await buildFunction(name, work, {}, options.build));
+  for (const name of builtNames) built.set(name, await buildFunction(name, work, {}, options.build));
 
   // The local stack: the emulator, SSM, SNS and Step Functions endpoints, the template deployed.
   const stack = await startLocalStack({ parameters: { ManageAuditConfiguration: 'true' } });
@@ -344,7 +349,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
         })
       : stack.deployed;
     const variables = functionEnvironments(deployed);
-    for (const name of names) {
+    for (const name of builtNames) {
       const id = ids.get(name)!;
       environments.set(`${name}/${tracing}`, {
         ...lambdaDefinedEnvironment(name, built.get(name)!.outfile, tracing),
@@ -420,6 +425,22 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
       expect: "typeof result.subject === 'string'",
     }),
     'audit-configuration': () => ({ event: customResource, expect: "result.Status === 'SUCCESS'" }),
+    // An operator's approval for the warm-up execution, which has ended: DescribeExecution, then refused
+    // as not running (no token read, nothing sent).
+    'approve-held-back': () => ({
+      event: {
+        version: '0',
+        id: 'bench-approval',
+        'detail-type': APPROVAL_DETAIL_TYPE,
+        source: AUDIT_EVENT_SOURCE,
+        account: ACCOUNT_ID,
+        region: REGION,
+        time: new Date(stack.clock.now()).toISOString(),
+        resources: [],
+        detail: { executionName: execution.name, checks: ['LOGGING_DISABLED_CHECK'], decision: 'approve' },
+      },
+      expect: "result.outcome === 'refused' && result.reason === 'not-running'",
+    }),
   };
   for (const name of names)
     for (const tracing of tracingModes) await spawn(name, tracing, invocations[name]!(), -1);

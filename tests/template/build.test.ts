@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeployedTemplate, parseTemplate, readTemplateText } from '@device-defender-remediation/local-cloud';
 import { describe, expect, it } from 'vitest';
+import { ALL_FUNCTIONS } from '../../bench/cold-start.ts';
 import {
   BUILD_PROPERTIES,
   buildFunction,
@@ -22,7 +23,7 @@ import {
   templateBuildProperties,
   templateFunctionFolders,
 } from '../../scripts/build-functions.ts';
-import { ROOT, resources, resourcesOfType, template } from './support.ts';
+import { handlerFolders, ROOT, resources, resourcesOfType, template } from './support.ts';
 
 const functions = resourcesOfType('AWS::Serverless::Function');
 const properties = templateBuildProperties();
@@ -43,6 +44,10 @@ describe("every function's build", () => {
     const [first, ...rest] = [...properties.values()].map(({ EntryPoints: _, ...shared }) => shared);
     expect(properties.size).toBe(functions.length);
     for (const shared of rest) expect(shared).toEqual(first);
+  });
+
+  it('the cold-start benchmark measures every function, and only those', () => {
+    expect([...ALL_FUNCTIONS].sort()).toEqual(handlerFolders().sort());
   });
 
   it('the Makefile has a build-<LogicalId> target for every function, and none for anything else', () => {
